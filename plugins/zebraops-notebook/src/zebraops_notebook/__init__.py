@@ -1,0 +1,3 @@
+"""ZebraOps runner for train.ipynb notebooks (papermill + nbclient)."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+"""ZebraOps runner for train.py scripts."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+"""ZebraOps connector for SQL queries through SQLAlchemy."""
+
+__version__ = "0.1.0"
