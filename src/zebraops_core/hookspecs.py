@@ -7,7 +7,9 @@ Names state the contract:
   Every plugin's answer is collected; two plugins claiming one type name is an
   error that names both.
 * ``before_*``, ``after_*`` and ``on_*_error`` observe the lifecycle. Their
-  return values are ignored and they run in registration order, newest first.
+  return values are ignored and they run in registration order, newest first
+  (:func:`zebraops_core.plugins.call_lifecycle`); one that raises is logged,
+  naming its plugin, and the others still run.
 
 No hook here is ``firstresult``: each docstring says so again where it matters.
 """
@@ -26,8 +28,8 @@ if TYPE_CHECKING:
         Monitor,
         PromotionEntry,
         RunContext,
-        RunResult,
         Runner,
+        RunResult,
     )
 
 PROJECT_NAME = "zebraops"

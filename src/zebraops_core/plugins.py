@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import warnings
-from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -227,7 +226,8 @@ def describe_plugins(pm: pluggy.PluginManager | None = None) -> list[PluginInfo]
             if hook_name not in hooks:
                 continue
             types = [
-                t for t, (owner, _) in implementations(kind, pm).items()
+                t
+                for t, (owner, _) in implementations(kind, pm).items()
                 if owner == name
             ]
             if types:
@@ -238,10 +238,30 @@ def describe_plugins(pm: pluggy.PluginManager | None = None) -> list[PluginInfo]
 
 
 def call_lifecycle(hook_name: str, **kwargs: Any) -> None:
-    """Call an observing hook; a failing observer is logged, not fatal."""
+    """Call an observing hook on every plugin, newest first.
+
+    Each observer runs on its own: one that raises is logged (naming the
+    plugin) and the others still run; the caller never sees the error.
+    """
     pm = get_plugin_manager()
-    hook: Callable[..., Any] = getattr(pm.hook, hook_name)
-    try:
-        hook(**kwargs)
-    except Exception:
-        log.warning("a %s hook failed", hook_name, exc_info=True)
+    hook: Any = getattr(pm.hook, hook_name)
+    impls = hook.get_hookimpls()
+    if any(i.hookwrapper or getattr(i, "wrapper", False) for i in impls):
+        try:  # wrappers need pluggy's own call loop
+            hook(**kwargs)
+        except Exception as exc:
+            log.warning("a %s hook failed: %s", hook_name, exc)
+            log.debug("%s failure", hook_name, exc_info=True)
+        return
+    for impl in reversed(impls):
+        try:
+            impl.function(*[kwargs[name] for name in impl.argnames])
+        except Exception as exc:
+            log.warning(
+                "plugin '%s' failed in %s: %s: %s",
+                impl.plugin_name,
+                hook_name,
+                type(exc).__name__,
+                exc,
+            )
+            log.debug("%s failure", hook_name, exc_info=True)

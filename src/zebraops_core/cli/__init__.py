@@ -70,36 +70,54 @@ def _resolve(path: str, package: str | None = None) -> click.Command:
 
 
 class LazyGroup(click.Group):
-    """A group whose commands are imported only when used."""
+    """A group whose commands are imported only when used.
 
-    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]] | None = None,
-                 package: str | None = None, **kwargs: Any) -> None:
+    Only the root group (``plugins=True``) adds the commands plugins return
+    from ``register_commands``; nested groups (``list``, ``show``) do not.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        lazy: dict[str, tuple[str, str]] | None = None,
+        package: str | None = None,
+        plugins: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.lazy = dict(lazy or {})
         self.package = package
+        self.plugins = plugins
         self._plugin_commands: dict[str, str] | None = None
+        self._plugin_pm: Any = None
 
     def plugin_commands(self) -> dict[str, str]:
-        if self._plugin_commands is None:
-            self._plugin_commands = {}
-            if self.package != "zebraops_core.commands":
-                return self._plugin_commands
-            from ..plugins import implementations
+        """Commands from ``register_commands``, per plugin manager (tests
+        and embedding applications may swap the manager)."""
+        if not self.plugins:
+            return {}
+        from ..plugins import get_plugin_manager, implementations
 
-            try:
-                found = implementations("command")
-            except ZebraError as exc:
-                click.secho(f"Warning: {exc}", fg="yellow", err=True)
-                found = {}
-            for name, (plugin, target) in found.items():
-                if name in self.lazy:
-                    click.secho(
-                        f"Warning: plugin '{plugin}' tries to replace core "
-                        f"command '{name}'; ignored",
-                        fg="yellow", err=True,
-                    )
-                    continue
-                self._plugin_commands[name] = target
+        pm = get_plugin_manager()
+        if self._plugin_commands is not None and self._plugin_pm is pm:
+            return self._plugin_commands
+        self._plugin_pm = pm
+        self._plugin_commands = {}
+        try:
+            found = implementations("command", pm)
+        except ZebraError as exc:
+            click.secho(f"Warning: {exc}", fg="yellow", err=True)
+            found = {}
+        for name, (plugin, target) in found.items():
+            if name in self.lazy:
+                click.secho(
+                    f"Warning: plugin '{plugin}' tries to replace core "
+                    f"command '{name}'; ignored",
+                    fg="yellow",
+                    err=True,
+                )
+                continue
+            self._plugin_commands[name] = target
         return self._plugin_commands
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -119,7 +137,8 @@ class LazyGroup(click.Group):
         except Exception as exc:
             click.secho(
                 f"Warning: command '{name}' from a plugin failed to load: {exc}",
-                fg="yellow", err=True,
+                fg="yellow",
+                err=True,
             )
             return None
 
@@ -142,8 +161,25 @@ class LazyGroup(click.Group):
         except ZebraError as exc:
             if ctx.find_root().params.get("debug"):
                 raise
-            raise ZebraClickError(exc.message, hint=exc.hint,
-                                  code=exc.exit_code) from None
+            raise ZebraClickError(
+                exc.message, hint=exc.hint, code=exc.exit_code
+            ) from None
+        except (
+            click.exceptions.ClickException,
+            click.exceptions.Exit,
+            click.exceptions.Abort,
+        ):
+            raise
+        except Exception as exc:
+            # A bug, not bad input: one line, the traceback only on request.
+            if ctx.find_root().params.get("debug") or ctx.parent is not None:
+                raise
+            log.debug("unexpected error", exc_info=True)
+            raise ZebraClickError(
+                f"unexpected {type(exc).__name__}: {exc}",
+                hint="run again with --debug for the traceback, and report it",
+                code=1,
+            ) from None
 
 
 def configure_logging(verbose: int, debug: bool) -> None:
@@ -152,16 +188,20 @@ def configure_logging(verbose: int, debug: bool) -> None:
 
     level = logging.DEBUG if debug else (logging.INFO if verbose else logging.WARNING)
     handler = RichHandler(
-        console=_stderr_console(), show_path=debug, show_time=debug,
+        console=_stderr_console(),
+        show_path=debug,
+        show_time=debug,
         rich_tracebacks=debug,
     )
-    logging.basicConfig(level=logging.WARNING, handlers=[handler],
-                        format="%(message)s", force=True)
+    logging.basicConfig(
+        level=logging.WARNING, handlers=[handler], format="%(message)s", force=True
+    )
     logging.getLogger("zebraops_core").setLevel(level)
     logging.getLogger("zebraops").setLevel(level)
     for noisy in ("alembic", "mlflow", "prefect", "httpx", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.WARNING if not debug else
-                                          logging.INFO)
+        logging.getLogger(noisy).setLevel(
+            logging.WARNING if not debug else logging.INFO
+        )
 
 
 def _stderr_console():
@@ -171,21 +211,36 @@ def _stderr_console():
 
 
 @click.group(
-    cls=LazyGroup, lazy=CORE_COMMANDS, package="zebraops_core.commands",
-    context_settings={"help_option_names": ["-h", "--help"],
-                      "max_content_width": 100},
+    cls=LazyGroup,
+    lazy=CORE_COMMANDS,
+    package="zebraops_core.commands",
+    plugins=True,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, prog_name="zebra")
-@click.option("--project", "project_dir", type=click.Path(file_okay=False,
-              path_type=Path), envvar="ZEBRA_PROJECT",
-              help="Project folder (default: search up from here).")
-@click.option("--profile", "profile_name", envvar="ZEBRA_PROFILE",
-              help="Profile from profiles/ (default: local).")
+@click.option(
+    "--project",
+    "project_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="ZEBRA_PROJECT",
+    help="Project folder (default: search up from here).",
+)
+@click.option(
+    "--profile",
+    "profile_name",
+    envvar="ZEBRA_PROFILE",
+    help="Profile from profiles/ (default: local).",
+)
 @click.option("-v", "--verbose", count=True, help="More diagnostics on stderr.")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
 @click.pass_context
-def cli(ctx: click.Context, project_dir: Path | None, profile_name: str | None,
-        verbose: int, debug: bool) -> None:
+def cli(
+    ctx: click.Context,
+    project_dir: Path | None,
+    profile_name: str | None,
+    verbose: int,
+    debug: bool,
+) -> None:
     """ZebraOps: datasets, runs, gates, serving and drift around your own
     train.py or train.ipynb."""
     from ..context import Context

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -60,15 +61,23 @@ def load_model_spec(path: Path, *, root: Path | None = None) -> ModelSpec:
         problems.append(located(display, raw, parts, message))
 
     if spec.name != path.parent.name:
-        problem(["name"], f"'{spec.name}' differs from its folder "
-                f"'{path.parent.name}'; rename one so they match")
+        problem(
+            ["name"],
+            f"'{spec.name}' differs from its folder "
+            f"'{path.parent.name}'; rename one so they match",
+        )
     if spec.spec_version > 1:
-        problem(["spec_version"], f"version {spec.spec_version} is newer than "
-                "this ZebraOps understands (1); upgrade zebraops")
+        problem(
+            ["spec_version"],
+            f"version {spec.spec_version} is newer than "
+            "this ZebraOps understands (1); upgrade zebraops",
+        )
     for role in spec.datasets:
         if role not in ("train", "valid", "test"):
-            problem(["datasets", role], f"unknown role '{role}'; expected "
-                    "train, valid or test")
+            problem(
+                ["datasets", role],
+                f"unknown role '{role}'; expected train, valid or test",
+            )
     for role in ("train", "valid"):
         if role not in spec.datasets:
             problem(["datasets"], f"'{role}' is required")
@@ -76,15 +85,19 @@ def load_model_spec(path: Path, *, root: Path | None = None) -> ModelSpec:
     for i, name in enumerate(names):
         if name in names[:i]:
             problem(["metrics", i, "name"], f"metric '{name}' listed twice")
-    for target, gates in spec.promotion.gates.items():
+    for target in spec.promotion.gates:
         if target not in ("staging", "prod"):
-            problem(["promotion", "gates", target],
-                    f"unknown target '{target}'; expected staging or prod")
+            problem(
+                ["promotion", "gates", target],
+                f"unknown target '{target}'; expected staging or prod",
+            )
     if spec.resources.accelerator == "cpu" and spec.resources.gpu_count:
         problem(["resources", "gpu_count"], "gpu_count needs accelerator: gpu")
     if not 0 < spec.monitoring.drift_share <= 1:
-        problem(["monitoring", "drift_share"],
-                f"expected a share between 0 and 1, got {spec.monitoring.drift_share}")
+        problem(
+            ["monitoring", "drift_share"],
+            f"expected a share between 0 and 1, got {spec.monitoring.drift_share}",
+        )
     if spec.type == "notebook" and not spec.entrypoint.endswith(".ipynb"):
         problem(["entrypoint"], "a notebook model needs an .ipynb entrypoint")
     if spec.type == "python" and not spec.entrypoint.endswith(".py"):
@@ -105,8 +118,7 @@ def load_dataset_definition(
         data["id"] = path.stem
     else:
         data = raw
-    definition = structure(data, DatasetDefinition, display=display,
-                           raw_for_lines=raw)
+    definition = structure(data, DatasetDefinition, display=display, raw_for_lines=raw)
 
     problems = []
 
@@ -119,8 +131,10 @@ def load_dataset_definition(
             problem(["schema", "columns", i, "name"], f"column '{name}' listed twice")
     target = definition.schema.target
     if target and target.column not in names:
-        problem(["schema", "target", "column"],
-                f"'{target.column}' is not a declared column")
+        problem(
+            ["schema", "target", "column"],
+            f"'{target.column}' is not a declared column",
+        )
     key = definition.schema.key
     if key and key not in names:
         problem(["schema", "key"], f"'{key}' is not a declared column")
@@ -142,9 +156,39 @@ def load_dataset_definition(
     return definition
 
 
-def load_manifest(path: Path) -> Manifest:
-    raw = read_json(path)
-    return structure(raw, Manifest, display=str(path))
+def load_manifest(path: Path, *, root: Path | None = None) -> Manifest:
+    """Load a manifest JSON file; errors are located like YAML ones."""
+    display = _display(path, root)
+    raw = read_json(path, display=display)
+    try:
+        manifest = structure(raw, Manifest, display=display)
+    except SpecError:
+        # Only on failure: parse again keeping line numbers (JSON is YAML).
+        lines = read_yaml(path, display=display)
+        manifest = structure(raw, Manifest, display=display, raw_for_lines=lines)
+    problems = []
+    if not re.fullmatch(re.escape(manifest.dataset_id) + r"-[0-9a-f]{12}", manifest.id):
+        problems.append(
+            located(
+                display,
+                read_yaml(path, display=display),
+                ["id"],
+                f"expected '{manifest.dataset_id}-' and 12 hex digits, "
+                f"got '{manifest.id}'",
+            )
+        )
+    elif path.parent.name == "manifests" and path.stem != manifest.id:
+        problems.append(
+            located(
+                display,
+                read_yaml(path, display=display),
+                ["id"],
+                f"'{manifest.id}' differs from the file name '{path.name}'",
+            )
+        )
+    if problems:
+        raise SpecError(problems)
+    return manifest
 
 
 def unstructure(obj: Any) -> Any:

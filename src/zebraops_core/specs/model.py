@@ -86,6 +86,17 @@ class MonitoringSpec:
 
 
 @attrs.frozen
+class NotebookOptions:
+    """How the notebook runner treats ``type: notebook`` models."""
+
+    # Run a notebook that has no cell tagged `parameters` anyway: the values
+    # ZebraOps injects go first and the notebook's own assignments win.
+    allow_untagged_parameters: bool = False
+    # Jupyter kernel to execute with (default: this Python's ipykernel).
+    kernel: str | None = None
+
+
+@attrs.frozen
 class DatasetRef:
     """Which dataset (and split) a model role reads: ``churn`` or ``churn:valid``."""
 
@@ -108,6 +119,7 @@ class ModelSpec:
     env: Env = attrs.field(factory=Env)
     evaluation: Evaluation = attrs.field(factory=Evaluation)
     monitoring: MonitoringSpec = attrs.field(factory=MonitoringSpec)
+    notebook: NotebookOptions = attrs.field(factory=NotebookOptions)
     notes: str = ""
 
     @property
@@ -125,6 +137,8 @@ class ModelSpec:
         return DatasetRef(dataset=dataset, split=split or role)
 
     def alias_for(self, target: str) -> str:
-        return self.promotion.alias_prod if target == "prod" else (
-            self.promotion.alias_staging
+        return (
+            self.promotion.alias_prod
+            if target == "prod"
+            else (self.promotion.alias_staging)
         )

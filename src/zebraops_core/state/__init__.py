@@ -21,8 +21,14 @@ from . import tables
 
 log = logging.getLogger(__name__)
 
-#: The newest migration; the store upgrades itself when behind.
-HEAD_REVISION = "0001"
+MIGRATIONS = Path(__file__).parent / "migrations"
+#: The newest migration (``versions/NNNN_<area>.py``, revision ``NNNN``);
+#: the store upgrades itself when behind.
+HEAD_REVISION = max(
+    p.name[:4] for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")
+)
+#: Key of the PostgreSQL advisory lock serializing migrations.
+_MIGRATION_LOCK_KEY = 0x7A6562726100  # "zebra"
 
 
 def utcnow() -> str:
@@ -43,9 +49,9 @@ class StateStore:
     def __init__(self, url: str) -> None:
         self.url = url
         if url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
         if url.startswith("sqlite:///"):
-            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+            Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
         try:
             self.engine = sa.create_engine(url, pool_pre_ping=True)
         except Exception as exc:
@@ -84,12 +90,24 @@ class StateStore:
         from alembic.config import Config
 
         cfg = Config()
-        cfg.set_main_option(
-            "script_location", str(Path(__file__).parent / "migrations")
-        )
-        with self.engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        try:
+            with self.engine.begin() as conn:
+                # Two processes migrating one PostgreSQL database: one waits.
+                if self.dialect == "postgresql":
+                    conn.execute(
+                        sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                        {"key": _MIGRATION_LOCK_KEY},
+                    )
+                elif self.dialect == "sqlite":
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        except sa.exc.SQLAlchemyError as exc:
+            raise StateError(
+                f"cannot migrate state store {self.safe_url}: {exc}",
+                hint="check that the database user may create tables",
+            ) from None
         log.debug("state store %s migrated %s -> head", self.safe_url, current)
 
     @contextlib.contextmanager
@@ -121,7 +139,9 @@ class StateStore:
                     )
                     conn.execute(
                         tables.locks.insert().values(
-                            name=name, owner=owner, acquired_at=now,
+                            name=name,
+                            owner=owner,
+                            acquired_at=now,
                             expires_at=now + ttl,
                         )
                     )

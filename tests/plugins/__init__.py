@@ -1,0 +1,1 @@
+"""Small real plugins the tests register into real plugin managers."""
