@@ -1,0 +1,52 @@
+"""The ``zebra serve`` command: registered by the plugin, light to load,
+clear errors before any server starts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+
+
+def test_plugin_registers_the_serve_command() -> None:
+    from zebraops_core.plugins import implementations
+
+    plugin, target = implementations("command")["serve"]
+    assert plugin == "serve" and target == "zebraops_serve.command:serve"
+
+
+def test_serve_help_imports_nothing_heavy() -> None:
+    code = (
+        "import sys\n"
+        "from zebraops_core.cli import cli\n"
+        "try:\n"
+        "    cli.main(['serve', '--help'], prog_name='zebra')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('mlflow', 'fastapi', 'uvicorn', 'pandas', 'sklearn')"
+        " if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert "--max-batch-rows" in out.stdout and "--sample-rate" in out.stdout
+    assert "HEAVY []" in out.stdout, out.stdout + out.stderr
+
+
+@pytest.mark.slow
+def test_unknown_model_and_alias_fail_before_serving(serve_project, zebra) -> None:
+    root = str(serve_project.root)
+    result = zebra("--project", root, "serve", "nosuch", ok=False)
+    assert result.exit_code == 1
+    assert "no registered model 'nosuch'" in result.stderr
+    assert "zebra train nosuch" in result.stderr
+    result = zebra("--project", root, "serve", "churn", "--alias", "gold", ok=False)
+    assert result.exit_code == 1
+    assert "has no alias 'gold'" in result.stderr
+    result = zebra("--project", root, "serve", "churn", "--sample-rate", "2", ok=False)
+    assert result.exit_code == 2
