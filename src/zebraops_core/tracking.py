@@ -37,6 +37,11 @@ def configure(settings: Settings) -> None:
     """Point this process's MLflow at the profile's tracking server."""
     os.environ["MLFLOW_TRACKING_URI"] = settings.tracking_uri
     os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
+    # MLflow's own INFO lines and progress bars would drown ZebraOps' output;
+    # `zebra --debug` (or setting these variables) brings them back.
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    if not logging.getLogger("zebraops_core").isEnabledFor(logging.DEBUG):
+        os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
     if settings.tracking_uri.startswith("sqlite:///"):
         Path(settings.tracking_uri[len("sqlite:///"):]).parent.mkdir(
             parents=True, exist_ok=True

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -202,6 +203,11 @@ def configure_logging(verbose: int, debug: bool) -> None:
         logging.getLogger(noisy).setLevel(
             logging.WARNING if not debug else logging.INFO
         )
+    # MLflow configures its own loggers when imported: tell it through its
+    # environment variables, before anything imports it.
+    if not debug:
+        os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+        os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 
 def _stderr_console():

@@ -1,3 +1,12 @@
-"""Hook implementations of this plugin (filled in by its issue)."""
+"""Hook implementations of the fsspec plugin: the ``file`` connector."""
 
-from zebraops_core.hookspecs import hookimpl  # noqa: F401
+from __future__ import annotations
+
+from zebraops_core.hookspecs import hookimpl
+
+
+@hookimpl
+def register_connectors() -> dict[str, type]:
+    from .connector import FileConnector
+
+    return {"file": FileConnector}

@@ -1,0 +1,3 @@
+"""SQL sources reuse the dataset tests' project fixtures."""
+
+from ..datasets.conftest import data_project  # noqa: F401
