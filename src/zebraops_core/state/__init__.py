@@ -73,12 +73,13 @@ class StateStore:
         return self.engine.dialect.name
 
     def migrate(self) -> None:
-        """Upgrade the schema to HEAD_REVISION when it is behind."""
-        from alembic.runtime.migration import MigrationContext
+        """Upgrade the schema to HEAD_REVISION when it is behind.
 
+        The common case, a current schema, is one query and imports no
+        alembic; alembic runs only when there is something to upgrade.
+        """
         try:
-            with self.engine.connect() as conn:
-                current = MigrationContext.configure(conn).get_current_revision()
+            current = self._current_revision()
         except Exception as exc:
             raise StateError(
                 f"cannot open state store {self.safe_url}: {exc}",
@@ -109,6 +110,14 @@ class StateStore:
                 hint="check that the database user may create tables",
             ) from None
         log.debug("state store %s migrated %s -> head", self.safe_url, current)
+
+    def _current_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            if not sa.inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.execute(
+                sa.text("SELECT version_num FROM alembic_version")
+            ).scalar()
 
     @contextlib.contextmanager
     def begin(self) -> Iterator[sa.Connection]:
