@@ -172,6 +172,14 @@ class ComputeAdapter(abc.ABC):
     def prepare(self, job: JobSpec) -> None:  # noqa: B027 - optional step
         """Stage code and data where the job will run. No-op by default."""
 
+    def prewarm(self, job: JobSpec) -> None:  # noqa: B027 - optional step
+        """Optionally start the job's environment before its run exists (the
+        job's argv, cwd and output paths are final; only its environment
+        may still change). :meth:`submit` then uses it. No-op by default."""
+
+    def discard_warm(self) -> None:  # noqa: B027 - optional step
+        """Release whatever :meth:`prewarm` started and no job used."""
+
     @abc.abstractmethod
     def submit(self, job: JobSpec) -> JobHandle:
         """Start the job and return at once."""
@@ -263,6 +271,8 @@ class MonitorResult:
     sampling: Mapping[str, Any] | None = None
     created_at: str = ""
     id: str = ""
+    # Verdict status, warnings, performance decay, MLflow run id, report path.
+    details: Mapping[str, Any] = attrs.field(factory=dict)
 
 
 class Monitor(abc.ABC):

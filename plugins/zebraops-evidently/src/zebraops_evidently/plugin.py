@@ -1,3 +1,16 @@
-"""Hook implementations of this plugin (filled in by its issue)."""
+"""Hook implementations: the ``evidently`` monitor.
 
-from zebraops_core.hookspecs import hookimpl  # noqa: F401
+Nothing heavy at import: the monitor module imports Evidently only when a
+check runs.
+"""
+
+from __future__ import annotations
+
+from zebraops_core.hookspecs import hookimpl
+
+
+@hookimpl
+def register_monitors() -> dict:
+    from .monitor import EvidentlyMonitor
+
+    return {"evidently": EvidentlyMonitor}

@@ -1,0 +1,134 @@
+"""Prometheus gauges from the state store: render, `zebra metrics serve`, push."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import urllib.request
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import pytest
+
+from zebraops_core.monitoring import monitor
+from zebraops_core.monitoring.prometheus import render
+
+from ..helpers import free_port, wait_http
+from .conftest import write_csv
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture
+def drifted_result(ctx, telco_frame, tmp_path):
+    changed = telco_frame.sample(n=800, random_state=11).copy()
+    changed["Contract"] = "Two year"
+    changed["tenure"] = changed["tenure"] + 40
+    changed["MonthlyCharges"] = changed["MonthlyCharges"] + 60
+    changed["InternetService"] = "No"
+    changed["PaymentMethod"] = "Mailed check"
+    changed["TotalCharges"] = changed["TotalCharges"] * 3
+    return monitor(ctx, "churn", str(write_csv(changed, tmp_path / "d.csv")))
+
+
+def _value(text: str, prefix: str) -> float:
+    for line in text.splitlines():
+        if line.startswith(prefix):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{prefix} not in:\n{text}")
+
+
+def test_gauges_read_the_latest_result(ctx, drifted_result):
+    text = render(ctx.store).decode()
+    share = _value(text, 'zebra_monitor_drift_share{model="churn"}')
+    assert share == pytest.approx(drifted_result.drift_share)
+    assert _value(text, 'zebra_monitor_dataset_drift{model="churn"}') == 1.0
+    assert _value(text, 'zebra_monitor_rows_checked{model="churn"}') == 800.0
+    assert _value(text, 'zebra_monitor_retrain_recommended{model="churn"}') == 1.0
+    assert (
+        _value(text, 'zebra_monitor_last_check_timestamp_seconds{model="churn"}')
+        > 1.7e9
+    )
+    tenure = next(c for c in drifted_result.columns if c.column == "tenure")
+    line = (
+        f'zebra_monitor_column_drift_score{{column="tenure",model="churn",'
+        f'test="{tenure.test}"}}'
+    )
+    assert _value(text, line) == pytest.approx(tenure.score)
+    assert (
+        _value(text, 'zebra_monitor_column_drifted{column="tenure",model="churn"}')
+        == 1.0
+    )
+    assert 'column="customerID"' not in text  # skipped columns are absent
+
+
+def test_zebra_metrics_serve_standalone(prod_project, drifted_result):
+    port = free_port()
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    proc = subprocess.Popen(
+        [
+            str(BIN / "zebra"),
+            "--project",
+            str(prod_project["root"]),
+            "metrics",
+            "serve",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/metrics", timeout=60, proc=proc)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics") as resp:
+            text = resp.read().decode()
+        assert 'zebra_monitor_drift_share{model="churn"}' in text
+        assert "zebra_monitor_column_drift_score" in text
+    finally:
+        proc.terminate()
+        proc.wait(15)
+
+
+class _Gateway(BaseHTTPRequestHandler):
+    received: list = []
+
+    def do_PUT(self) -> None:  # noqa: N802 - http.server API
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        _Gateway.received.append((self.path, body.decode()))
+        self.send_response(200)
+        self.end_headers()
+
+    do_POST = do_PUT
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_pushes_to_pushgateway_when_configured(ctx, telco_frame, tmp_path, monkeypatch):
+    server = HTTPServer(("127.0.0.1", 0), _Gateway)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _Gateway.received.clear()
+    try:
+        monkeypatch.setenv(
+            "ZEBRA_PUSHGATEWAY_URL", f"http://127.0.0.1:{server.server_address[1]}"
+        )
+        sample = telco_frame.sample(n=300, random_state=2)
+        result = monitor(ctx, "churn", str(write_csv(sample, tmp_path / "s.csv")))
+    finally:
+        server.shutdown()
+    assert _Gateway.received, "nothing was pushed"
+    path, body = _Gateway.received[-1]
+    assert path == "/metrics/job/zebraops_monitor"
+    assert 'zebra_monitor_rows_checked{model="churn"} 300.0' in body
+    assert f"{result.drift_share}" in body or "zebra_monitor_drift_share" in body
+
+
+def test_zebra_metrics_show(zebra, prod_project, drifted_result):
+    out = zebra("--project", prod_project["root"], "metrics", "show")
+    assert 'zebra_monitor_dataset_drift{model="churn"} 1.0' in out.stdout
+    assert "# HELP zebra_monitor_drift_share" in out.stdout
