@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any
 from zebraops_core.interfaces import ColumnDrift, Monitor
 from zebraops_core.monitoring.sampling import sample_frame, sample_rule
 
-from .prepare import Plan, finite, plan
-
 if TYPE_CHECKING:
     import pandas as pd
 
     from zebraops_core.specs import MonitoringSpec
+
+    from .prepare import Plan
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,8 @@ class EvidentlyMonitor(Monitor):
         report_path: Path | None = None,
         column_types: Mapping[str, str] | None = None,
     ) -> tuple[list[ColumnDrift], dict[str, Any], dict[str, Any] | None]:
+        from .prepare import plan
+
         sampling = sample_rule(
             len(reference), len(current), settings.sample_rows, settings.seed
         )
@@ -150,6 +152,8 @@ class EvidentlyMonitor(Monitor):
 
     @staticmethod
     def _parse(snapshot: Any, names: list[str]) -> dict[str, ColumnDrift]:
+        from .prepare import finite
+
         data = snapshot.dict()
         metrics: dict[str, dict] = {}
         for metric in data.get("metrics", []):
