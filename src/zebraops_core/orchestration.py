@@ -53,14 +53,16 @@ class ZebraFlow:
 
     def run(self, *args: Any, prefect_api_url: str | None = None, **kwargs: Any):
         """Run through Prefect when an API URL is given, else in-process."""
-        if prefect_api_url:
-            os.environ["PREFECT_API_URL"] = prefect_api_url
-            os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-            os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-            log.debug("running flow %s through Prefect at %s", self.name,
-                      prefect_api_url)
+        if not prefect_api_url:
+            return self.fn(*args, **kwargs)
+        os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        log.debug("running flow %s through Prefect at %s", self.name, prefect_api_url)
+        # Settings are read when Prefect is imported: override them here too.
+        with temporary_settings(updates={PREFECT_API_URL: prefect_api_url}):
             return self.prefect_flow()(*args, **kwargs)
-        return self.fn(*args, **kwargs)
 
     __call__ = run
 
@@ -87,15 +89,24 @@ def task(name: str | None = None, **prefect_options: Any) -> Callable[[F], F]:
             if not _prefect_active.get():
                 return fn(*args, **kwargs)
             if "task" not in cache:
-                from prefect import task as prefect_task
-
-                cache["task"] = prefect_task(name=task_name, **prefect_options)(fn)
+                cache["task"] = _prefect_task(fn, task_name, prefect_options)
             return cache["task"](*args, **kwargs)
 
         wrapper.fn = fn  # type: ignore[attr-defined]
+        wrapper.task_name = task_name  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def _prefect_task(fn: Callable[..., Any], name: str, options: dict[str, Any]) -> Any:
+    """A Prefect task of ``fn``; no input caching (our inputs are live
+    objects and every step has side effects)."""
+    from prefect import task as prefect_task
+    from prefect.cache_policies import NO_CACHE
+
+    options = {"cache_policy": NO_CACHE, **options}
+    return prefect_task(name=name, **options)(fn)
 
 
 def map_parallel(
@@ -110,14 +121,16 @@ def map_parallel(
     """
     items = list(items)
     if _prefect_active.get():
+        import inspect
+
         from prefect.task_runners import ThreadPoolTaskRunner
 
-        with ThreadPoolTaskRunner(max_workers=max_parallel) as runner:
-            raw = getattr(step, "fn", step)
-            from prefect import task as prefect_task
-
-            t = prefect_task(name=getattr(raw, "__name__", "step"))(raw)
-            futures = [runner.submit(t, parameters={"item": item}) for item in items]
+        raw = getattr(step, "fn", step)
+        first = next(iter(inspect.signature(raw).parameters))
+        name = getattr(step, "task_name", None) or getattr(raw, "__name__", "step")
+        t = _prefect_task(raw, name, {})
+        with ThreadPoolTaskRunner(max_workers=max(1, max_parallel)) as runner:
+            futures = [runner.submit(t, parameters={first: item}) for item in items]
             return [f.result() for f in futures]
     ctx = contextvars.copy_context()
     with ThreadPoolExecutor(max_workers=max(1, max_parallel)) as pool:

@@ -1,3 +1,14 @@
-"""Hook implementations of this plugin (filled in by its issue)."""
+"""Hook implementations of the ``python`` runner plugin."""
 
-from zebraops_core.hookspecs import hookimpl  # noqa: F401
+from __future__ import annotations
+
+from typing import Any
+
+from zebraops_core.hookspecs import hookimpl
+
+
+@hookimpl
+def register_runners() -> dict[str, Any]:
+    from .runner import PythonRunner
+
+    return {"python": PythonRunner}
