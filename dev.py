@@ -82,8 +82,17 @@ def ensure_debian_packages() -> None:
     say(f"installing Debian packages: {' '.join(missing)}")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     run(*sudo, "apt-get", "update", "-qq", env=env)
-    run(*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends",
-        *missing, env=env, stdout=subprocess.DEVNULL)
+    run(
+        *sudo,
+        "apt-get",
+        "install",
+        "-y",
+        "-qq",
+        "--no-install-recommends",
+        *missing,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
     # Debian starts the packaged Prometheus service; tests run their own.
     subprocess.run([*sudo, "pkill", "-x", "prometheus"], check=False)
 
@@ -99,12 +108,23 @@ def ensure_postgres() -> None:
         return
     if subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1"]).returncode == 0:
         return
-    versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir(
-        "/etc/postgresql") else []
+    versions = (
+        sorted(os.listdir("/etc/postgresql"))
+        if os.path.isdir("/etc/postgresql")
+        else []
+    )
     if versions and shutil.which("pg_ctlcluster"):
         say(f"starting PostgreSQL {versions[-1]}")
-        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect",
-                        versions[-1], "main", "start"], check=False)
+        subprocess.run(
+            [
+                "pg_ctlcluster",
+                "--skip-systemctl-redirect",
+                versions[-1],
+                "main",
+                "start",
+            ],
+            check=False,
+        )
 
 
 def main(argv: list[str]) -> int:
@@ -112,8 +132,11 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 0
     what, rest = argv[0], argv[1:]
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-               VIRTUAL_ENV=str(VENV))
+    env = dict(
+        os.environ,
+        PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        VIRTUAL_ENV=str(VENV),
+    )
     if what == "install":
         ensure_venv("test")
         return 0

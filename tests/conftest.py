@@ -31,8 +31,13 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 def _quiet_environment() -> Iterator[None]:
     """No test talks to a real cloud or a Prefect API it did not start."""
     saved = dict(os.environ)
-    for var in ("PREFECT_API_URL", "MLFLOW_TRACKING_URI", "ZEBRA_PROFILE",
-                "ZEBRA_STATE_URL", "ZEBRA_PROJECT"):
+    for var in (
+        "PREFECT_API_URL",
+        "MLFLOW_TRACKING_URI",
+        "ZEBRA_PROFILE",
+        "ZEBRA_STATE_URL",
+        "ZEBRA_PROJECT",
+    ):
         os.environ.pop(var, None)
     os.environ.update(
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
@@ -154,10 +159,15 @@ def moto_s3() -> Iterator[str]:
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
-    saved = {k: os.environ.get(k) for k in (
-        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")}
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-                      AWS_DEFAULT_REGION="us-east-1")
+    saved = {
+        k: os.environ.get(k)
+        for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")
+    }
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="us-east-1",
+    )
     yield f"http://127.0.0.1:{port}"
     server.stop()
     for key, value in saved.items():
@@ -173,14 +183,26 @@ def mlflow_server(postgres_available: bool, tmp_path_factory) -> Iterator[str]:
     db = _create_db("zebra_mlflow")
     artifacts = tmp_path_factory.mktemp("mlflow-artifacts")
     port = free_port()
-    log = open(tmp_path_factory.mktemp("mlflow-log") / "server.log", "wb")
+    log = open(tmp_path_factory.mktemp("mlflow-log") / "server.log", "wb")  # noqa: SIM115 - closed when the server stops
     proc = subprocess.Popen(
-        [str(BIN / "mlflow"), "server",
-         "--backend-store-uri", f"postgresql+psycopg://postgres@127.0.0.1:5432/{db}",
-         "--artifacts-destination", str(artifacts),
-         "--serve-artifacts", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", "1"],
-        stdout=log, stderr=subprocess.STDOUT, env=_env_with_bin(),
+        [
+            str(BIN / "mlflow"),
+            "server",
+            "--backend-store-uri",
+            f"postgresql+psycopg://postgres@127.0.0.1:5432/{db}",
+            "--artifacts-destination",
+            str(artifacts),
+            "--serve-artifacts",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=_env_with_bin(),
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
@@ -198,7 +220,7 @@ def prefect_server(tmp_path_factory) -> Iterator[str]:
     """A real ``prefect server start`` on loopback with its own home."""
     home = tmp_path_factory.mktemp("prefect-home")
     port = free_port()
-    log = open(home / "server.log", "wb")
+    log = open(home / "server.log", "wb")  # noqa: SIM115 - closed when the server stops
     env = _env_with_bin(
         PREFECT_HOME=str(home),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
@@ -207,9 +229,19 @@ def prefect_server(tmp_path_factory) -> Iterator[str]:
     )
     env.pop("PREFECT_API_URL", None)
     proc = subprocess.Popen(
-        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1",
-         "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        [
+            str(BIN / "prefect"),
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}/api"
     try:
@@ -228,8 +260,13 @@ def churn_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh copy of examples/tabular-churn; cwd set there."""
     src = ROOT / "examples" / "tabular-churn"
     dest = tmp_path / "churn-project"
-    shutil.copytree(src, dest, ignore=shutil.ignore_patterns(
-        "cached_data", ".zebraops", "mlruns", "__pycache__", "data"))
+    shutil.copytree(
+        src,
+        dest,
+        ignore=shutil.ignore_patterns(
+            "cached_data", ".zebraops", "mlruns", "__pycache__", "data"
+        ),
+    )
     monkeypatch.chdir(dest)
     monkeypatch.delenv("ZEBRA_PROJECT", raising=False)
     return dest
@@ -252,8 +289,9 @@ class _Zebra:
         from zebraops_core.cli import cli
 
         runner = CliRunner()
-        result = runner.invoke(cli, [str(a) for a in args], input=input,
-                               catch_exceptions=True)
+        result = runner.invoke(
+            cli, [str(a) for a in args], input=input, catch_exceptions=True
+        )
         if ok and result.exit_code != 0:
             raise AssertionError(
                 f"zebra {' '.join(map(str, args))} exited {result.exit_code}\n"
@@ -266,3 +304,50 @@ class _Zebra:
 @pytest.fixture
 def zebra() -> _Zebra:
     return _Zebra()
+
+
+@pytest.fixture
+def prometheus(tmp_path_factory):
+    """Start a real Prometheus (Debian package) scraping given targets.
+
+    ``prometheus(["127.0.0.1:9100"])`` returns its base URL; every server
+    started is stopped at the end of the test.
+    """
+    binary = shutil.which("prometheus")
+    if binary is None:
+        pytest.fail("prometheus is not installed (dev.py test installs it)")
+    procs: list[subprocess.Popen] = []
+
+    def start(targets: list[str], interval: str = "1s") -> str:
+        home = tmp_path_factory.mktemp("prometheus")
+        config = home / "prometheus.yml"
+        config.write_text(
+            "global:\n"
+            f"  scrape_interval: {interval}\n"
+            f"  evaluation_interval: {interval}\n"
+            "scrape_configs:\n"
+            "  - job_name: zebra\n"
+            "    static_configs:\n"
+            f"      - targets: {targets!r}\n".replace("'", '"')
+        )
+        port = free_port()
+        log = open(home / "prometheus.log", "wb")  # noqa: SIM115 - closed when the server stops
+        proc = subprocess.Popen(
+            [
+                binary,
+                f"--config.file={config}",
+                f"--storage.tsdb.path={home / 'data'}",
+                f"--web.listen-address=127.0.0.1:{port}",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        procs.append(proc)
+        url = f"http://127.0.0.1:{port}"
+        wait_http(f"{url}/-/ready", timeout=30, proc=proc)
+        return url
+
+    yield start
+    for proc in procs:
+        _stop(proc)

@@ -20,8 +20,7 @@ def test_postgres_database_is_fresh(pg_database):
 
     with psycopg.connect(pg_database) as conn:
         tables = conn.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema='public'"
+            "select count(*) from information_schema.tables where table_schema='public'"
         ).fetchone()[0]
     assert tables == 0
 

@@ -51,9 +51,7 @@ class Connector(abc.ABC):
         """Return the source's identity without reading its content."""
 
     @abc.abstractmethod
-    def read(
-        self, definition: DatasetDefinition, uri: str
-    ) -> Iterator[pa.RecordBatch]:
+    def read(self, definition: DatasetDefinition, uri: str) -> Iterator[pa.RecordBatch]:
         """Yield the source's rows as record batches, raw (strings allowed).
 
         Raise :class:`zebraops_core.errors.DataError` naming the file, byte

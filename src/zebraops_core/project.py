@@ -72,9 +72,7 @@ class Project:
     def model_names(self) -> list[str]:
         if not self.models_dir.is_dir():
             return []
-        return sorted(
-            p.parent.name for p in self.models_dir.glob("*/model.yaml")
-        )
+        return sorted(p.parent.name for p in self.models_dir.glob("*/model.yaml"))
 
     def model_path(self, name: str) -> Path:
         path = self.models_dir / name / "model.yaml"

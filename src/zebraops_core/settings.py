@@ -89,8 +89,10 @@ def load_dotenv(project: Project) -> None:
 def load_profile(project: Project, name: str | None = None) -> Profile:
     from .specs.loader import read_yaml, structure
 
-    name = name or os.environ.get(PROFILE_ENV) or project.config.get(
-        "default_profile", "local"
+    name = (
+        name
+        or os.environ.get(PROFILE_ENV)
+        or project.config.get("default_profile", "local")
     )
     path = project.profiles_dir / f"{name}.yaml"
     if path.is_file():

@@ -43,12 +43,10 @@ def configure(settings: Settings) -> None:
     if not logging.getLogger("zebraops_core").isEnabledFor(logging.DEBUG):
         os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
     if settings.tracking_uri.startswith("sqlite:///"):
-        Path(settings.tracking_uri[len("sqlite:///"):]).parent.mkdir(
+        Path(settings.tracking_uri[len("sqlite:///") :]).parent.mkdir(
             parents=True, exist_ok=True
         )
-    endpoint = (settings.storage_options.get("client_kwargs") or {}).get(
-        "endpoint_url"
-    )
+    endpoint = (settings.storage_options.get("client_kwargs") or {}).get("endpoint_url")
     if endpoint:
         os.environ.setdefault("MLFLOW_S3_ENDPOINT_URL", endpoint)
     import mlflow
@@ -71,8 +69,8 @@ def ensure_experiment(settings: Settings, name: str) -> str:
     if existing is not None:
         return existing.experiment_id
     root = settings.artifact_root
-    location = root.rstrip("/") + "/" + name if "://" in root else (
-        Path(root, name).as_uri()
+    location = (
+        root.rstrip("/") + "/" + name if "://" in root else (Path(root, name).as_uri())
     )
     try:
         return c.create_experiment(name, artifact_location=location)

@@ -9,6 +9,8 @@ nothing.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import sys
 import threading
@@ -271,7 +273,13 @@ def register_model(client: Any, plan: Plan, run_id: str, model_uri: str) -> str:
 
     name = plan.spec.name
     tags = {**plan.tags, "zebra.run_id": run_id}
-    version = mlflow.register_model(model_uri, name, tags=tags)
+    # MLflow prints "Successfully registered..." on stderr itself; ZebraOps
+    # reports the version its own way, so keep that line for --debug only.
+    # Registration runs after every job ended: no other output is swallowed.
+    chatter = io.StringIO()
+    with contextlib.redirect_stderr(chatter):
+        version = mlflow.register_model(model_uri, name, tags=tags)
+    log.debug("mlflow: %s", chatter.getvalue().strip())
     client.set_tag(run_id, TAG_MODEL_VERSION, str(version.version))
     log.info("registered %s version %s from %s", name, version.version, model_uri)
     return str(version.version)

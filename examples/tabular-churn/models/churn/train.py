@@ -151,7 +151,7 @@ def main() -> None:
 
         # The model, with its signature and an input example of raw rows.
         example = x_train.head(5)
-        signature = infer_signature(example, pipeline.predict(example))
+        signature = model_signature(pipeline, x_train)
         mlflow.sklearn.log_model(
             pipeline,
             name="model",
@@ -160,6 +160,23 @@ def main() -> None:
             pip_requirements=requirements(),
             skops_trusted_types=SKOPS_TRUSTED,
         )
+
+
+def model_signature(pipeline, x):
+    """The signature of raw rows; numeric columns may be null (the pipeline
+    imputes them), as TotalCharges is for new customers."""
+    from mlflow.models import ModelSignature
+    from mlflow.types import ColSpec, Schema
+
+    inferred = infer_signature(x.head(5), pipeline.predict(x.head(5)))
+    columns = [
+        ColSpec(c.type, c.name, required=False)
+        if pd.api.types.is_numeric_dtype(x[c.name])
+        and not pd.api.types.is_bool_dtype(x[c.name])
+        else c
+        for c in inferred.inputs.inputs
+    ]
+    return ModelSignature(Schema(columns), inferred.outputs)
 
 
 if __name__ == "__main__":
