@@ -119,8 +119,13 @@ def test_schedule_creates_a_prefect_deployment(
     assert created["deployment"] == "zebra-retrain/retrain-churn"
 
     from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with get_client(sync_client=True) as client:
+    # Prefect reads its environment once per process: name the server.
+    with (
+        temporary_settings(updates={PREFECT_API_URL: prefect_server}),
+        get_client(sync_client=True) as client,
+    ):
         deployment = client.read_deployment_by_name("zebra-retrain/retrain-churn")
         schedules = [s.schedule.cron for s in deployment.schedules]
     assert str(deployment.id) == created["id"]

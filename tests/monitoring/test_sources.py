@@ -89,8 +89,13 @@ def test_monitor_runs_as_a_prefect_flow(
 
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with get_client(sync_client=True) as client:
+    # Prefect reads its environment once per process: name the server.
+    with (
+        temporary_settings(updates={PREFECT_API_URL: prefect_server}),
+        get_client(sync_client=True) as client,
+    ):
         runs = client.read_flow_runs(
             flow_filter=FlowFilter(name=FlowFilterName(any_=["monitor"]))
         )

@@ -57,10 +57,19 @@ def test_non_integral_float_for_integer_column(served: Served, good) -> None:
 
 
 def test_null_in_required_column_is_named(served: Served, good) -> None:
-    rows = [good[0], {**good[1], "MonthlyCharges": None}]
+    rows = [good[0], {**good[1], "Contract": None}]
     body = _error(served.post({"dataframe_records": rows}), 422)
-    assert "'MonthlyCharges'" in body["message"] and "null" in body["message"]
+    assert "'Contract'" in body["message"] and "null" in body["message"]
     assert "[1]" in body["message"]  # the row
+
+
+def test_null_in_optional_column_is_predicted(served: Served, good) -> None:
+    # The example declares numeric columns optional: its pipeline imputes
+    # them, as TotalCharges is blank for new customers.
+    rows = [good[0], {**good[1], "TotalCharges": None}]
+    resp = served.post({"dataframe_records": rows})
+    assert resp.status_code == 200, resp.text
+    assert len(resp.json()["predictions"]) == 2
 
 
 def test_null_in_csv_is_named(served: Served, telco_frame) -> None:
