@@ -30,14 +30,17 @@ KINDS = (
     "performance_event",
     "incident_event",
 )
-#: Overrides where the schemas live (default: the repository's schemas/events).
+#: Overrides where the schemas live (default: the wheel's copy, or the
+#: checkout's schemas/events in an editable install).
 SCHEMAS_ENV = "ZEBRA_EVENT_SCHEMAS"
 
 
 def schemas_dir() -> Path:
     if os.environ.get(SCHEMAS_ENV):
         return Path(os.environ[SCHEMAS_ENV])
-    return Path(__file__).resolve().parents[2] / "schemas" / "events"
+    here = Path(__file__).resolve().parent
+    packaged = here / "schemas" / "events"  # inside a wheel
+    return packaged if packaged.is_dir() else here.parents[1] / "schemas" / "events"
 
 
 @cache

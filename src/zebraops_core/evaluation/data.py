@@ -47,30 +47,15 @@ class EvalSource:
 
 
 def load_manifest(ctx: Context, manifest_id: str) -> Manifest:
-    """A manifest by id, through ``zebraops_core.datasets`` when present."""
-    try:
-        from ..datasets import load_manifest_by_id
-    except ImportError:  # the datasets package predates this one in no install
-        load_manifest_by_id = None
-    if load_manifest_by_id is not None:
-        return load_manifest_by_id(ctx, manifest_id)
-    from ..specs import load_manifest as load_file
+    """A manifest by id."""
+    from ..datasets import load_manifest_by_id
 
-    path = ctx.project.manifests_dir / f"{manifest_id}.json"
-    if not path.is_file():
-        raise NotFound(
-            f"no manifest '{manifest_id}' in "
-            f"{ctx.project.relative(ctx.project.manifests_dir)}",
-            hint="run `zebra list datasets` to see the manifests",
-        )
-    return load_file(path)
+    return load_manifest_by_id(ctx, manifest_id)
 
 
 def _latest_manifest(ctx: Context, dataset_id: str) -> Manifest | None:
-    try:
-        from ..datasets import latest_manifest
-    except ImportError:
-        return None
+    from ..datasets import latest_manifest
+
     try:
         return latest_manifest(ctx, dataset_id)
     except NotFound:

@@ -61,50 +61,23 @@ def parse_window(text: str) -> timedelta:
 
 
 def load_manifest(ctx: Context, manifest_id: str) -> Manifest:
-    """The manifest by id, through the datasets module when it exists."""
-    try:
-        from ..datasets import load_manifest_by_id
-    except ImportError:
-        load_manifest_by_id = None
-    if load_manifest_by_id is not None:
-        return load_manifest_by_id(ctx, manifest_id)
-    from ..specs import load_manifest as load_file
+    """The manifest by id."""
+    from ..datasets import load_manifest_by_id
 
-    path = ctx.project.manifests_dir / f"{manifest_id}.json"
-    if not path.is_file():
-        raise NotFound(
-            f"no manifest '{manifest_id}' in "
-            f"{ctx.project.relative(ctx.project.manifests_dir)}",
-            hint="run `zebra ingest` for its dataset",
-        )
-    return load_file(path)
+    return load_manifest_by_id(ctx, manifest_id)
 
 
 def latest_manifest(ctx: Context, dataset_id: str) -> Manifest:
-    try:
-        from ..datasets import latest_manifest as latest
-    except ImportError:
-        latest = None
-    if latest is not None:
-        found = latest(ctx, dataset_id)
-        if found is None:
-            raise NotFound(
-                f"dataset '{dataset_id}' has no manifest yet",
-                hint=f"run `zebra ingest {dataset_id}`",
-            )
-        return found
-    from ..specs import load_manifest as load_file
+    """The newest manifest of a dataset; NotFound says how to make one."""
+    from ..datasets import latest_manifest as latest
 
-    candidates = sorted(
-        ctx.project.manifests_dir.glob(f"{dataset_id}-*.json"),
-        key=lambda p: p.stat().st_mtime,
-    )
-    if not candidates:
+    found = latest(ctx, dataset_id)
+    if found is None:
         raise NotFound(
             f"dataset '{dataset_id}' has no manifest yet",
             hint=f"run `zebra ingest {dataset_id}`",
         )
-    return load_file(candidates[-1])
+    return found
 
 
 def read_table(ctx: Context, uri: str) -> pd.DataFrame:
