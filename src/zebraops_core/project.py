@@ -77,11 +77,16 @@ class Project:
     def model_path(self, name: str) -> Path:
         path = self.models_dir / name / "model.yaml"
         if not path.is_file():
-            known = ", ".join(self.model_names()) or "none"
+            import difflib
+
+            names = self.model_names()
+            close = difflib.get_close_matches(name, names, n=1)
             raise NotFound(
                 f"no model '{name}' in {self.relative(self.models_dir)} "
-                f"(models: {known})",
-                hint=f"create one with `zebra new model {name}`",
+                f"(models: {', '.join(names) or 'none'})",
+                hint=f"did you mean '{close[0]}'?"
+                if close
+                else f"create one with `zebra new model {name}`",
             )
         return path
 

@@ -45,7 +45,7 @@ def test_real_telco_file(churn_project: Path, telco_csv: Path) -> None:
     assert sum(s.rows for s in manifest.splits.values()) == 7043
     assert set(manifest.splits) == {"train", "valid", "test"}
     assert manifest.coercions == {"TotalCharges": 11}
-    assert manifest.source.uri == str(telco_csv)
+    assert manifest.source.uri == str(telco_csv.resolve())
     assert manifest.source.content_hash == (
         "sha256:16320c9c1ec72448db59aa0a26a0b95401046bef5d02fd3aeb906448e3055e91"
     )

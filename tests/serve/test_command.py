@@ -50,3 +50,16 @@ def test_unknown_model_and_alias_fail_before_serving(serve_project, zebra) -> No
     assert "has no alias 'gold'" in result.stderr
     result = zebra("--project", root, "serve", "churn", "--sample-rate", "2", ok=False)
     assert result.exit_code == 2
+
+
+def test_port_in_use_is_a_clear_error(blank_project, zebra) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = zebra("serve", "churn", "--port", str(port), ok=False)
+    assert result.exit_code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "--port" in result.stderr and "Traceback" not in result.stderr

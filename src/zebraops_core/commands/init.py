@@ -39,7 +39,7 @@ def init(directory: Path, example: str) -> None:
     here = directory.resolve() == Path.cwd().resolve()
     steps = [] if here else [f"cd {directory}"]
     if example == "tabular-churn":
-        steps += ["zebra doctor", "zebra demo"]
+        steps += ["python generate_data.py", "zebra doctor", "zebra ingest telco_churn"]
     else:
         steps += ["zebra new model my-model --type python", "zebra doctor"]
     info("Next: " + " && ".join(steps))

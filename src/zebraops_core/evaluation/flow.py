@@ -77,7 +77,7 @@ def get_run(client: Any, run_id: str) -> Run:
     except MlflowException:
         raise NotFound(
             f"no MLflow run '{run_id}'",
-            hint="run `zebra list runs MODEL` to see run ids",
+            hint="run `zebra list runs --model MODEL` to see run ids",
         ) from None
 
 

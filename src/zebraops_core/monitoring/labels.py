@@ -89,7 +89,7 @@ def _prediction_frame(ctx: Context, model: str) -> pd.DataFrame:
         raise NotFound(
             f"no prediction events for '{model}' under "
             f"{sources.serving_log_dir(ctx, model)}",
-            hint="serve the model with request logging on first",
+            hint="serve the model with prediction logging on first (--sample-rate 1)",
         )
     return pd.DataFrame.from_records(records)
 

@@ -89,9 +89,16 @@ def _ingest(ctx: Context, spec: Any, source: str | None) -> dict[str, str]:
         dataset_id = spec.dataset_ref(role).dataset
         if dataset_id in ids:
             continue
-        manifest, _created = ingest(
+        manifest, created = ingest(
             ctx, dataset_id, source=source if dataset_id == train_dataset else None
         )
+        if dataset_id == train_dataset and not created:
+            log.warning(
+                "the source of %s is unchanged (manifest %s): retraining on the "
+                "same data; pass --source for a new drop",
+                dataset_id,
+                manifest.id,
+            )
         ids[dataset_id] = manifest.id
     return ids
 

@@ -130,7 +130,8 @@ def prod_reference(ctx: Context, spec: ModelSpec) -> Reference:
     except Exception:
         raise NotFound(
             f"model '{spec.name}' has no version with alias '{alias}'",
-            hint=f"promote one first: `zebra promote {spec.name} --to prod`",
+            hint=f"promote one first: `zebra promote {spec.name} --run RUN_ID "
+            "--to prod`",
         ) from None
     tag = tracking.TAG_DATASET_PREFIX + "train"
     manifest_id = (version.tags or {}).get(tag)
@@ -292,6 +293,9 @@ def serving_inputs(ctx: Context, model: str, window: str) -> pd.DataFrame:
         raise NotFound(
             f"no prediction events for '{model}' in the last {window} under "
             f"{serving_log_dir(ctx, model)}",
-            hint="serve the model with request logging on, or widen --window",
+            hint=(
+                "serve the model with prediction logging on (`zebra serve MODEL "
+                "--sample-rate 1`), widen --window, or pass --current FILE"
+            ),
         )
     return pd.DataFrame.from_records(rows)

@@ -163,16 +163,20 @@ def main() -> None:
 
 
 def model_signature(pipeline, x):
-    """The signature of raw rows; numeric columns may be null (the pipeline
+    """The signature of raw rows; float columns may be null (the pipeline
     imputes them), as TotalCharges is for new customers."""
+    import warnings
+
     from mlflow.models import ModelSignature
     from mlflow.types import ColSpec, Schema
 
-    inferred = infer_signature(x.head(5), pipeline.predict(x.head(5)))
+    with warnings.catch_warnings():
+        # MLflow's hint about nulls in integer columns: those stay required.
+        warnings.filterwarnings("ignore", message=".*integer column")
+        inferred = infer_signature(x.head(5), pipeline.predict(x.head(5)))
     columns = [
         ColSpec(c.type, c.name, required=False)
-        if pd.api.types.is_numeric_dtype(x[c.name])
-        and not pd.api.types.is_bool_dtype(x[c.name])
+        if pd.api.types.is_float_dtype(x[c.name])
         else c
         for c in inferred.inputs.inputs
     ]

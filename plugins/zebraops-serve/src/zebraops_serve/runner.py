@@ -31,7 +31,10 @@ def check_alias(settings: Any, model: str, alias: str) -> str:
     except Exception:
         raise NotFound(
             f"model '{model}' has no alias '{alias}'",
-            hint=f"promote a run first: `zebra promote {model} RUN_ID --to {alias}`",
+            hint=(
+                f"promote a run first: `zebra promote {model} --run RUN_ID "
+                "--to prod` (or --to staging), then serve that alias"
+            ),
         ) from None
 
 
@@ -81,6 +84,21 @@ def mark_stopped(ctx: Any, endpoint_id: int | None) -> None:
         log.warning("could not mark the endpoint stopped", exc_info=True)
 
 
+def check_port(host: str, port: int) -> None:
+    """Fail before loading anything when the address is taken."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot listen on {host}:{port}: {exc.strerror}",
+                hint="pick another port with --port, or stop what uses it",
+            ) from None
+
+
 def run_server(ctx: Any, config: ServeConfig) -> None:
     import uvicorn
 
@@ -88,6 +106,7 @@ def run_server(ctx: Any, config: ServeConfig) -> None:
 
     if config.sample_rate > 0 and config.log_columns and config.log_exclude_columns:
         raise ConfigError("use --log-columns or --log-exclude-columns, not both")
+    check_port(config.host, config.port)
     version = check_alias(ctx.settings, config.model, config.alias)
     endpoint_id = record_endpoint(ctx, config, version)
     info(
