@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -64,7 +65,16 @@ def test_gauges_read_the_latest_result(ctx, drifted_result):
     assert 'column="customerID"' not in text  # skipped columns are absent
 
 
-def test_zebra_metrics_serve_standalone(prod_project, drifted_result):
+def _promql(base: str, query: str) -> list:
+    import json
+    import urllib.parse
+
+    url = f"{base}/api/v1/query?query={urllib.parse.quote(query)}"
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        return json.loads(resp.read())["data"]["result"]
+
+
+def test_zebra_metrics_serve_standalone(prod_project, drifted_result, prometheus):
     port = free_port()
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     proc = subprocess.Popen(
@@ -88,6 +98,19 @@ def test_zebra_metrics_serve_standalone(prod_project, drifted_result):
             text = resp.read().decode()
         assert 'zebra_monitor_drift_share{model="churn"}' in text
         assert "zebra_monitor_column_drift_score" in text
+
+        # A real Prometheus scrapes it and answers PromQL on the gauges.
+        base = prometheus([f"127.0.0.1:{port}"])
+        deadline = time.monotonic() + 60
+        result: list = []
+        while time.monotonic() < deadline and not result:
+            result = _promql(base, 'zebra_monitor_drift_share{model="churn"}')
+            time.sleep(0.5)
+        assert result, "Prometheus never scraped zebra metrics serve"
+        share = float(result[0]["value"][1])
+        assert share == pytest.approx(drifted_result.drift_share)
+        drifted = _promql(base, "sum(zebra_monitor_column_drifted) by (model)")
+        assert float(drifted[0]["value"][1]) >= 1
     finally:
         proc.terminate()
         proc.wait(15)
