@@ -29,6 +29,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 
@@ -165,7 +167,10 @@ def main() -> None:
         f"{'drifted':>7}  sampling"
     )
     for rows in args.rows:
-        ref, cur = make_frames(rows, args.cols, folder)
+        # Generated in a fresh process: Linux carries a parent's peak RSS into
+        # the children it forks, which would inflate both sides' peak memory.
+        with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+            ref, cur = pool.submit(make_frames, rows, args.cols, folder).result()
         results = {side: run_side(side, ref, cur, folder) for side in ("raw", "zebra")}
         for side, r in results.items():
             sampling = r.get("sampling") or {}

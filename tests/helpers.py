@@ -1,4 +1,4 @@
-"""Small helpers for tests: ports and waiting for servers."""
+"""Small helpers for tests: ports, waiting for servers, the Telco columns."""
 
 from __future__ import annotations
 
@@ -29,3 +29,23 @@ def wait_http(url: str, timeout: float = 60.0, proc=None) -> None:
             last = exc
         time.sleep(0.2)
     raise TimeoutError(f"{url} did not answer within {timeout}s: {last}")
+
+
+#: The Telco churn file's text columns (besides customerID and Churn).
+TELCO_CATEGORICAL = [
+    "gender",
+    "Partner",
+    "Dependents",
+    "PhoneService",
+    "MultipleLines",
+    "InternetService",
+    "OnlineSecurity",
+    "OnlineBackup",
+    "DeviceProtection",
+    "TechSupport",
+    "StreamingTV",
+    "StreamingMovies",
+    "Contract",
+    "PaperlessBilling",
+    "PaymentMethod",
+]

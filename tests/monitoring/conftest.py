@@ -20,24 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import TELCO_CATEGORICAL
+
 TELCO_NUMERIC = ["tenure", "MonthlyCharges", "TotalCharges"]
-TELCO_CATEGORICAL = [
-    "gender",
-    "Partner",
-    "Dependents",
-    "PhoneService",
-    "MultipleLines",
-    "InternetService",
-    "OnlineSecurity",
-    "OnlineBackup",
-    "DeviceProtection",
-    "TechSupport",
-    "StreamingTV",
-    "StreamingMovies",
-    "Contract",
-    "PaperlessBilling",
-    "PaymentMethod",
-]
 
 DATASET_YAML = """\
 connector: file

@@ -20,26 +20,12 @@ from typing import Any
 
 import attrs
 
+from tests.helpers import TELCO_CATEGORICAL
+
 log = logging.getLogger(__name__)
 
 MODEL = "churn"
-CATEGORICAL = [
-    "gender",
-    "Partner",
-    "Dependents",
-    "PhoneService",
-    "MultipleLines",
-    "InternetService",
-    "OnlineSecurity",
-    "OnlineBackup",
-    "DeviceProtection",
-    "TechSupport",
-    "StreamingTV",
-    "StreamingMovies",
-    "Contract",
-    "PaperlessBilling",
-    "PaymentMethod",
-]
+CATEGORICAL = TELCO_CATEGORICAL
 NUMERIC = ["SeniorCitizen", "tenure", "MonthlyCharges", "TotalCharges"]
 PIP = ["mlflow", "scikit-learn", "pandas", "skops"]
 EXAMPLE_TRAIN = (

@@ -90,20 +90,28 @@ def read_frame(
         if sample_rows:
             frame = sample_frame(frame, sample_rows, seed)
         return frame, total
-    # Parquet: sample the Arrow table, so the full frame never exists in pandas
-    import pyarrow.parquet as pq
-
+    # Parquet: keep the sampled rows column by column, so neither the whole
+    # Arrow table nor the whole frame ever exists.
     if "://" in uri:
         import fsspec
 
         with fsspec.open(uri, "rb", **(options or {})) as fh:
-            table = pq.read_table(fh)
-    else:
-        table = pq.read_table(uri)
-    total = table.num_rows
+            return _read_parquet(fh, sample_rows, seed)
+    return _read_parquet(uri, sample_rows, seed)
+
+
+def _read_parquet(source: Any, sample_rows: int | None, seed: int):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    parquet = pq.ParquetFile(source)
+    total = parquet.metadata.num_rows
     keep = sample_indices(total, sample_rows, seed) if sample_rows else None
-    if keep is not None:
-        table = table.take(keep)
-    frame = table.to_pandas()
-    del table
-    return frame, total
+    if keep is None:
+        return parquet.read().to_pandas(), total
+    # One column at a time: a row group is Parquet's smallest read, and
+    # pandas writes a million rows as one, so whole rows would cost the file.
+    take = pa.array(keep)
+    names = [n for n in parquet.schema_arrow.names if not n.startswith("__index")]
+    columns = [parquet.read(columns=[n]).column(0).take(take) for n in names]
+    return pa.Table.from_arrays(columns, names=names).to_pandas(), total
