@@ -64,6 +64,11 @@ class ZebraFlow:
         with temporary_settings(updates={PREFECT_API_URL: prefect_api_url}):
             return self.prefect_flow()(*args, **kwargs)
 
+    def run_in(self, ctx: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run for a :class:`~zebraops_core.context.Context`: through Prefect
+        when its profile (or ``PREFECT_API_URL``) names an API."""
+        return self.run(*args, prefect_api_url=ctx.settings.prefect_api_url, **kwargs)
+
     __call__ = run
 
 

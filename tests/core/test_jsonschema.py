@@ -29,7 +29,8 @@ def test_committed_schema_is_generated(file: str):
 @pytest.mark.parametrize("file", sorted(gen.SCHEMAS))
 def test_schema_is_valid_2020_12(file: str):
     schema = json.loads((SCHEMAS / file).read_text("utf-8"))
-    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator.check_schema(schema)  # raises if not
+    assert schema["$schema"].endswith("/draft/2020-12/schema")
 
 
 def test_cli_prints_one_schema(capsys):

@@ -54,7 +54,8 @@ def test_tagged_notebook_passes_the_check(tmp_path):
     (tmp_path / "train.ipynb").write_text(
         notebook([("p", ["parameters"], "C = 2.0\n")])
     )
-    get_implementation("runner", "notebook")().check(_spec(), tmp_path)
+    runner = get_implementation("runner", "notebook")()
+    assert runner.check(_spec(), tmp_path) is None  # raises when refused
 
 
 def test_executor_names_the_failing_cell(tmp_path):

@@ -193,16 +193,6 @@ def _writable(folder: Path) -> bool:
 
 def check_tracking(ctx: Any) -> Check:
     uri = ctx.settings.tracking_uri
-    if uri.startswith("sqlite:///"):
-        folder = Path(uri[len("sqlite:///") :]).parent
-        if _writable(folder):
-            return Check("mlflow", OK, f"{uri} (folder writable)")
-        return Check(
-            "mlflow",
-            FAIL,
-            f"{folder} is not writable",
-            f"fix the permissions of {folder}",
-        )
     if uri.startswith(("http://", "https://")):
         ok, why = _http_ok(uri.rstrip("/") + "/health")
         if ok:
@@ -214,17 +204,19 @@ def check_tracking(ctx: Any) -> Check:
             "start the server (`zebra up`), or set tracking_uri in the profile "
             "/ ZEBRA_TRACKING_URI",
         )
-    if "://" not in uri or uri.startswith("file://"):
+
+    # SQLite and file stores: the folder holding them must be writable.
+    if uri.startswith("sqlite:///"):
+        folder = Path(uri[len("sqlite:///") :]).parent
+    elif "://" not in uri or uri.startswith("file://"):
         folder = Path(uri.removeprefix("file://"))
-        if _writable(folder):
-            return Check("mlflow", OK, f"{uri} (folder writable)")
-        return Check(
-            "mlflow",
-            FAIL,
-            f"{folder} is not writable",
-            f"fix the permissions of {folder}",
-        )
-    return Check("mlflow", SKIP, f"{uri}: no check for this scheme")
+    else:
+        return Check("mlflow", SKIP, f"{uri}: no check for this scheme")
+    if _writable(folder):
+        return Check("mlflow", OK, f"{uri} (folder writable)")
+    return Check(
+        "mlflow", FAIL, f"{folder} is not writable", f"fix the permissions of {folder}"
+    )
 
 
 def check_prefect(ctx: Any) -> Check:

@@ -421,11 +421,11 @@ def run_ingest(
         and ctx.project.load_dataset(dataset_id).connector != "sql"
     ):
         source = os.path.abspath(os.path.expanduser(source))
-    return ingest_flow.run(
+    return ingest_flow.run_in(
+        ctx,
         project_dir,
         ctx.profile_name,
         dataset_id,
         source,
         verify,
-        prefect_api_url=ctx.settings.prefect_api_url,
     )

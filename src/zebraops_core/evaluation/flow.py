@@ -330,13 +330,13 @@ def evaluate(
     ctx: Context, model_name: str, run_id: str, *, dataset: str | None = None
 ) -> EvalResult:
     """Evaluate ``run_id`` of ``model_name``; see the module docstring."""
-    report = eval_flow.run(
+    report = eval_flow.run_in(
+        ctx,
         str(ctx.project.root),
         ctx.profile_name,
         model_name,
         run_id,
         dataset,
-        prefect_api_url=ctx.settings.prefect_api_url,
     )
     return result_from_report(report, ctx)
 

@@ -347,13 +347,13 @@ def monitor(
     window: str | None = None,
 ) -> MonitorResult:
     """Run :func:`monitor_flow` (through Prefect when configured)."""
-    data = monitor_flow.run(
+    data = monitor_flow.run_in(
+        ctx,
         str(ctx.project.root),
         ctx.profile_name,
         model_name,
         current,
         window,
-        prefect_api_url=ctx.settings.prefect_api_url,
     )
     return from_dict(data)
 

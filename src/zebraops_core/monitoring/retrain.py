@@ -337,7 +337,8 @@ def retrain(
     ctx.project.load_model(model_name)  # a missing model fails before anything
     if ctx.settings.prefect_api_url:
         on_step = None  # a callback cannot cross into a Prefect flow's params
-    return retrain_flow.run(
+    return retrain_flow.run_in(
+        ctx,
         str(ctx.project.root),
         ctx.profile_name,
         model_name,
@@ -346,5 +347,4 @@ def retrain(
         current,
         window,
         on_step,
-        prefect_api_url=ctx.settings.prefect_api_url,
     )

@@ -372,7 +372,8 @@ def promote(
             hint='add --reason "why the gates may be bypassed"',
         )
     ctx.project.load_model(model_name)  # a missing model fails before MLflow
-    return promote_flow.run(
+    return promote_flow.run_in(
+        ctx,
         str(ctx.project.root),
         ctx.profile_name,
         model_name,
@@ -381,7 +382,6 @@ def promote(
         force,
         reason,
         ledger.current_actor(),
-        prefect_api_url=ctx.settings.prefect_api_url,
     )
 
 
@@ -460,7 +460,8 @@ def rollback(
     if (to_run is None) == (not previous):
         raise ConfigError("give exactly one of --to RUN_ID or --previous")
     ctx.project.load_model(model_name)
-    return rollback_flow.run(
+    return rollback_flow.run_in(
+        ctx,
         str(ctx.project.root),
         ctx.profile_name,
         model_name,
@@ -469,7 +470,6 @@ def rollback(
         alias,
         reason,
         ledger.current_actor(),
-        prefect_api_url=ctx.settings.prefect_api_url,
     )
 
 

@@ -462,7 +462,8 @@ def train(
 ) -> TrainOutcome:
     """Run ``train_flow`` for a context: through Prefect when the profile
     (or ``PREFECT_API_URL``) names an API, else in-process."""
-    return train_flow.run(
+    return train_flow.run_in(
+        ctx,
         model_name,
         project_dir=str(ctx.project.root),
         profile=ctx.profile_name,
@@ -474,5 +475,4 @@ def train(
         entrypoint=entrypoint,
         allow_untagged_notebook=allow_untagged_notebook,
         echo=echo,
-        prefect_api_url=ctx.settings.prefect_api_url,
     )
