@@ -3,6 +3,7 @@ and pre-warmed interpreters that behave like `python script.py`."""
 
 from __future__ import annotations
 
+import os
 import sys
 import textwrap
 import time
@@ -116,3 +117,83 @@ def test_script_imports_skip_local_modules(tmp_path):
     found = script_imports(script)
     assert {"mlflow", "pandas", "sklearn.pipeline", "mlflow.sklearn"} <= set(found)
     assert "features" not in found
+
+
+@pytest.mark.parametrize("how", [["train.py"], ["-m", "train"]])
+def test_prewarmed_job_exits_like_python(tmp_path, adapter, how):
+    """After the script, the freeze skips only the collector: atexit
+    handlers, non-daemon threads and unclosed files behave as in Python."""
+    script = tmp_path / "train.py"
+    script.write_text(
+        textwrap.dedent("""
+        import atexit, threading, time
+        from pathlib import Path
+        atexit.register(lambda: Path("atexit.txt").write_text("ran"))
+        LEFT_OPEN = open("unclosed.txt", "w")
+        LEFT_OPEN.write("buffered, never closed")
+        def late():
+            time.sleep(0.5)
+            Path("thread.txt").write_text("joined")
+        threading.Thread(target=late).start()
+    """)
+    )
+    argv = [sys.executable, *how]
+    adapter.prewarm(_job(tmp_path, argv))
+    handle = adapter.submit(_job(tmp_path, argv))
+    assert "warm" in " ".join(adapter._procs[handle.job_id].popen.args)
+    list(adapter.stream_logs(handle))
+    assert adapter.wait(handle).exit_code == 0
+    assert (tmp_path / "atexit.txt").read_text() == "ran"
+    assert (tmp_path / "unclosed.txt").read_text() == "buffered, never closed"
+    assert (tmp_path / "thread.txt").read_text() == "joined"
+
+
+def _open_files(pid: int) -> set[str]:
+    fds = Path(f"/proc/{pid}/fd")
+    found = set()
+    for fd in fds.iterdir():
+        try:
+            found.add(os.readlink(fd))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_prewarmed_interpreter_opens_an_initialized_store_early(tmp_path, adapter):
+    """The interpreter opens (and MLflow caches) the job's SQLite tracking
+    store while it waits for the job."""
+    import mlflow
+
+    db = tmp_path / "mlflow.db"
+    uri = f"sqlite:///{db}"
+    mlflow.MlflowClient(tracking_uri=uri).search_experiments()  # initialize
+    script = tmp_path / "train.py"
+    script.write_text("import mlflow\nprint(mlflow.get_tracking_uri())\n")
+    env = {"MLFLOW_TRACKING_URI": uri}
+    argv = [sys.executable, "train.py"]
+    adapter.prewarm(_job(tmp_path, argv, env))
+    (warm,) = adapter._warm.values()
+    deadline = time.monotonic() + 120
+    while str(db) not in _open_files(warm.popen.pid):
+        assert time.monotonic() < deadline, "the store was never opened"
+        time.sleep(0.2)
+    handle = adapter.submit(_job(tmp_path, argv, env))
+    lines = list(adapter.stream_logs(handle))
+    assert adapter.wait(handle).exit_code == 0
+    assert f"{uri}\n" in lines
+
+
+def test_prewarmed_interpreter_leaves_a_new_store_to_zebraops(tmp_path, adapter):
+    """A database that does not exist yet is not created by the interpreter
+    (ZebraOps creates it; two processes creating tables race)."""
+    db = tmp_path / "mlflow.db"
+    script = tmp_path / "train.py"
+    script.write_text("import mlflow\n")
+    env = {"MLFLOW_TRACKING_URI": f"sqlite:///{db}"}
+    argv = [sys.executable, "train.py"]
+    adapter.prewarm(_job(tmp_path, argv, env))
+    handle = adapter.submit(_job(tmp_path, argv, env))
+    list(adapter.stream_logs(handle))
+    assert adapter.wait(handle).exit_code == 0
+    assert not db.exists()

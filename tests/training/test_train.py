@@ -190,3 +190,33 @@ def test_train_ingests_a_dataset_that_has_no_manifest_yet(
     [manifest] = (project / "cached_data" / "manifests").glob("telco_fresh-*.json")
     tags = mlflow_client.get_run(out["best_run_id"]).data.tags
     assert tags["zebra.dataset.train"] == manifest.stem
+
+
+@pytest.mark.parametrize(
+    ("grid", "max_parallel", "started"),
+    [(None, None, 1), ({}, 2, 2), ({}, 8, 3), ({"C": 7}, 8, 1)],
+)
+def test_plan_starts_one_interpreter_per_slot_of_the_first_wave(
+    project, grid, max_parallel, started
+):
+    """A grid's first wave of jobs (at most one per point) starts while the
+    plan resolves; a single run starts one."""
+    from zebraops_core.context import Context
+    from zebraops_core.training.flow import build_plan
+
+    plan = build_plan(
+        Context(project_dir=project),
+        "quick",
+        no_ingest=True,
+        manifest_ids=None,
+        entrypoint=None,
+        allow_untagged_notebook=False,
+        echo=False,
+        grid_overrides=grid,
+        max_parallel=max_parallel,
+    )
+    try:
+        assert len(plan.reserved) == started
+        assert len(plan.adapter._warm) == started
+    finally:
+        plan.adapter.discard_warm()

@@ -16,6 +16,7 @@ per point.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -175,9 +176,12 @@ def build_plan(
     entrypoint: str | None,
     allow_untagged_notebook: bool,
     echo: bool,
+    grid_overrides: Mapping[str, Any] | None = None,
+    max_parallel: int | None = None,
 ) -> Plan:
     """Spec, runner, adapter, manifests and lineage: everything that can be
-    checked before an MLflow run exists."""
+    checked before an MLflow run exists. ``grid_overrides`` (a grid run's
+    ``--params``) sizes the first wave of jobs started early."""
     from ..specs import spec_hash
 
     spec = ctx.project.load_model(model_name)
@@ -196,9 +200,17 @@ def build_plan(
     runner.check(spec, model_dir)
     adapter_cls = get_implementation("compute_adapter", settings.profile.compute)
     adapter = adapter_cls(settings.profile.compute_options)
-    # The first job's interpreter starts now, while the rest resolves.
-    first = new_workdir(ctx)
-    prewarm(ctx, spec, model_dir, runner, adapter, first)
+    # The first jobs' interpreters start now, while the rest resolves.
+    warm = 1
+    if grid_overrides is not None:
+        with contextlib.suppress(ConfigError):  # _run_grid reports it
+            points = expand_grid(
+                spec.hyperparams.defaults, spec.hyperparams.grid, grid_overrides
+            )
+            warm = min(max_parallel or default_parallelism(), len(points))
+    reserved = [new_workdir(ctx) for _ in range(max(1, warm))]
+    for workdir in reserved:
+        prewarm(ctx, spec, model_dir, runner, adapter, workdir)
     # MLflow loads in a thread meanwhile.
     handle = TrackingHandle(settings, spec.experiment_name)
     try:
@@ -233,7 +245,7 @@ def build_plan(
         mlflow=handle,
         extra_env=extra_env,
         echo=echo,
-        reserved=[first],
+        reserved=reserved,
     )
 
 
@@ -367,6 +379,8 @@ def train_flow(
         entrypoint=entrypoint,
         allow_untagged_notebook=allow_untagged_notebook,
         echo=echo,
+        grid_overrides=(params or {}) if grid else None,
+        max_parallel=max_parallel,
     )
     spec = plan.spec
     primary = spec.primary_metric

@@ -4,11 +4,12 @@ stdout and stderr are read line by line by two threads; every line goes to
 the job's log file (the run artifact) and to :meth:`LocalAdapter.stream_logs`
 for the terminal, and the last stderr lines are kept for error messages.
 
-Pre-warming: :meth:`LocalAdapter.prewarm` starts the job's interpreter early
-and imports the modules the script imports while ZebraOps is still creating
-the MLflow run; :meth:`LocalAdapter.submit` then hands the job (argv, env,
-cwd) to that interpreter, which runs the script as ``__main__`` with
-``sys.argv`` set as if it had been started as ``python train.py ...``.
+Pre-warming: :meth:`LocalAdapter.prewarm` starts the job's interpreter early;
+it imports the modules the script imports and opens the tracking store
+while ZebraOps is still creating the MLflow run (see
+:mod:`zebraops_local.warm`). :meth:`LocalAdapter.submit` then hands the job
+(argv, env, cwd) to that interpreter, which runs the script as ``__main__``
+with ``sys.argv`` set as if it had been started as ``python train.py ...``.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ log = logging.getLogger(__name__)
 TAIL_LINES = 40
 #: Set to 0 to start every job cold.
 PREWARM_ENV = "ZEBRA_LOCAL_PREWARM"
+#: Job variables a pre-warmed interpreter gets at start, so that it can open
+#: the tracking store the job will use (the rest come with the job).
+WARM_ENV = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
 _DONE = object()
 
 
@@ -202,6 +206,7 @@ class LocalAdapter(ComputeAdapter):
         else:
             modules = script_imports(Path(job.cwd, argv[1]))
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env.update((k, job.env[k]) for k in WARM_ENV if job.env.get(k))
         proc = _Proc(
             [argv[0], "-m", "zebraops_local.warm", *modules],
             job.cwd,

@@ -1,22 +1,38 @@
 """A pre-warmed interpreter: ``python -m zebraops_local.warm MODULE...``.
 
-Imports the given modules (errors ignored: the job imports them again and
-sees its own errors), then reads one JSON line from stdin,
-``{"argv": [...], "env": {...}, "cwd": "..."}``, and runs that job in this
-process exactly as ``python SCRIPT ARGS`` or ``python -m MODULE ARGS``
-would: ``__name__ == "__main__"``, ``sys.argv`` and ``sys.path[0]`` as
-Python sets them. End of input without a job: exit 0 quietly.
+Before the job exists it imports the given modules (errors ignored: the job
+imports them again and sees its own errors) and, when ``mlflow`` is among
+them and ``MLFLOW_TRACKING_URI`` names an initialized database, opens the
+tracking store, which MLflow caches per URI (about 1 s on SQLite here).
+
+Then it reads one JSON line from stdin, ``{"argv": [...], "env": {...},
+"cwd": "..."}``, and runs that job in this process exactly as ``python
+SCRIPT ARGS`` or ``python -m MODULE ARGS`` would: ``__name__ ==
+"__main__"``, ``sys.argv`` and ``sys.path[0]`` as Python sets them. End of
+input without a job: exit 0.
+
+Exit: after the job's own ``atexit`` handlers, a last one releases the
+script's globals (closing what they hold, as Python's teardown would) and
+moves every object still alive to the collector's permanent generation
+(``gc.freeze``). Python then exits as usual, minus the collector's passes
+over the imported libraries: 0.8 s after importing mlflow and
+scikit-learn, 0.07 s with the freeze.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import gc
 import importlib
+import importlib.util
 import json
 import os
-import runpy
 import sys
+import tokenize
+import types
 import warnings
+from importlib.machinery import ModuleSpec, SourceFileLoader
 
 
 def _preimport(modules: list[str]) -> None:
@@ -28,8 +44,45 @@ def _preimport(modules: list[str]) -> None:
                 importlib.import_module(name)
 
 
+def _preopen_tracking() -> None:
+    """Open (and let MLflow cache) the SQL tracking store the job will use,
+    if it is already initialized: ZebraOps creates a new one itself, and
+    two processes creating the same tables race."""
+    uri = os.environ.get("MLFLOW_TRACKING_URI", "")
+    if "mlflow" not in sys.modules or not _initialized_sql_store(uri):
+        return
+    with warnings.catch_warnings(), contextlib.suppress(Exception):
+        warnings.simplefilter("ignore")
+        sys.modules["mlflow"].MlflowClient().search_experiments(max_results=1)
+
+
+def _initialized_sql_store(uri: str) -> bool:
+    """Whether ``uri`` names a database MLflow has initialized: its tables
+    exist once ``alembic_version`` has a row."""
+    try:
+        import sqlalchemy
+
+        url = sqlalchemy.engine.make_url(uri)
+        if url.get_backend_name() == "sqlite" and not (
+            url.database and os.path.isfile(url.database)
+        ):
+            return False
+        engine = sqlalchemy.create_engine(url)
+    except Exception:
+        return False  # not a database URL: nothing worth opening early
+    try:
+        with engine.connect() as conn:
+            query = sqlalchemy.text("SELECT version_num FROM alembic_version")
+            return conn.execute(query).first() is not None
+    except Exception:
+        return False
+    finally:
+        engine.dispose()
+
+
 def main() -> None:
     _preimport(sys.argv[1:])
+    _preopen_tracking()
     line = sys.stdin.readline()
     if not line.strip():
         return
@@ -37,33 +90,56 @@ def main() -> None:
     os.chdir(order["cwd"])
     os.environ.update(order["env"])
     argv = order["argv"][1:]
+    # Registered first, so it runs after the job's own handlers.
+    namespaces: list[dict] = []
+    atexit.register(_release, namespaces)
     if argv[0] == "-m":
-        sys.argv = [argv[1], *argv[2:]]
         sys.path[0] = os.getcwd()
-        runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
-        return
-    script = os.path.abspath(argv[0])
-    sys.argv = argv  # argv[0] as given, as Python keeps it
-    sys.path[0] = os.path.dirname(script)
-    _run_main(script)
+        spec = importlib.util.find_spec(argv[1])
+        if spec is not None and spec.submodule_search_locations is not None:
+            spec = importlib.util.find_spec(f"{argv[1]}.__main__")
+        if spec is None or spec.loader is None or spec.origin is None:
+            sys.exit(f"{sys.executable}: No module named {argv[1]}")
+        sys.argv = [spec.origin, *argv[2:]]
+        _run_main(spec.origin, namespaces, spec)
+    else:
+        script = os.path.abspath(argv[0])
+        sys.argv = argv  # argv[0] as given, as Python keeps it
+        sys.path[0] = os.path.dirname(script)
+        _run_main(script, namespaces)
 
 
-def _run_main(script: str) -> None:
-    """Execute ``script`` as ``__main__`` the way ``python script`` does."""
-    import importlib.machinery
-    import tokenize
-    import types
+def _release(namespaces: list[dict]) -> None:
+    """The last ``atexit`` handler: release the script's globals (closing
+    what they hold, as Python's teardown would), then freeze the rest."""
+    for namespace in namespaces:
+        namespace.clear()
+    gc.freeze()
 
-    with tokenize.open(script) as fh:
-        source = fh.read()
+
+def _run_main(
+    path: str, namespaces: list[dict], spec: ModuleSpec | None = None
+) -> None:
+    """Execute a script (or a module's ``spec``) as ``__main__``, the way
+    ``python script`` (or ``python -m module``) does."""
     main_module = types.ModuleType("__main__")
-    main_module.__file__ = script
-    main_module.__loader__ = importlib.machinery.SourceFileLoader("__main__", script)
-    main_module.__spec__ = None
-    main_module.__cached__ = None
+    main_module.__file__ = path
     main_module.__builtins__ = __builtins__
+    if spec is None:
+        with tokenize.open(path) as fh:
+            code = compile(fh.read(), path, "exec")
+        main_module.__loader__ = SourceFileLoader("__main__", path)
+        main_module.__spec__ = None
+        main_module.__cached__ = None
+    else:
+        code = spec.loader.get_code(spec.name)
+        main_module.__loader__ = spec.loader
+        main_module.__spec__ = spec
+        main_module.__cached__ = spec.cached
+        main_module.__package__ = spec.parent
     sys.modules["__main__"] = main_module
-    exec(compile(source, script, "exec"), main_module.__dict__)  # noqa: S102
+    namespaces.append(main_module.__dict__)
+    exec(code, main_module.__dict__)  # noqa: S102
 
 
 if __name__ == "__main__":
