@@ -25,8 +25,9 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
-#: Debian packages the tests start: Prometheus (with promtool).
-DEBIAN_PACKAGES = ["prometheus"]
+#: Debian packages the tests start: Prometheus (with promtool) and its
+#: Pushgateway.
+DEBIAN_PACKAGES = ["prometheus", "prometheus-pushgateway"]
 
 
 def say(message: str) -> None:
@@ -93,8 +94,9 @@ def ensure_debian_packages() -> None:
         env=env,
         stdout=subprocess.DEVNULL,
     )
-    # Debian starts the packaged Prometheus service; tests run their own.
-    subprocess.run([*sudo, "pkill", "-x", "prometheus"], check=False)
+    # Debian may start the packaged services; tests run their own.
+    for binary in ("prometheus", "prometheus-pushgateway"):
+        subprocess.run([*sudo, "pkill", "-f", f"^/usr/bin/{binary}( |$)"], check=False)
 
 
 def _binary(package: str) -> str:

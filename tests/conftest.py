@@ -351,3 +351,26 @@ def prometheus(tmp_path_factory):
     yield start
     for proc in procs:
         _stop(proc)
+
+
+@pytest.fixture
+def pushgateway(tmp_path):
+    """A real Prometheus Pushgateway (Debian package) on loopback; its URL."""
+    binary = shutil.which("prometheus-pushgateway")
+    if binary is None:
+        pytest.fail("prometheus-pushgateway is not installed (dev.py test installs it)")
+    port = free_port()
+    log = open(tmp_path / "pushgateway.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [binary, f"--web.listen-address=127.0.0.1:{port}"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{url}/-/ready", timeout=30, proc=proc)
+        yield url
+    finally:
+        _stop(proc)
+        log.close()

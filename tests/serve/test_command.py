@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import free_port, wait_http
+
 BIN = Path(sys.executable).parent
 
 
@@ -63,3 +65,68 @@ def test_port_in_use_is_a_clear_error(blank_project, zebra) -> None:
     assert result.exit_code == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "--port" in result.stderr and "Traceback" not in result.stderr
+
+
+def _children(pid: int) -> set[int]:
+    """Process ids whose parent is ``pid`` (Linux /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="needs /proc")
+def test_workers_serve_the_same_predictions(serve_project, served, telco_frame):
+    """`--workers 2`: two uvicorn worker processes, each with the model, give
+    the single-worker server's answers."""
+    import os
+
+    import httpx
+
+    from .conftest import feature_columns, records
+
+    port = free_port()
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    env.pop("ZEBRA_SERVE_TOKEN", None)
+    proc = subprocess.Popen(
+        [
+            str(BIN / "zebra"),
+            "--project",
+            str(serve_project.root),
+            "serve",
+            "churn",
+            "--workers",
+            "2",
+            "--port",
+            str(port),
+            "--poll-interval",
+            "0",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{url}/ready", timeout=180, proc=proc)
+        rows = records(telco_frame[feature_columns(telco_frame)].head(25))
+        answers = [
+            httpx.post(f"{url}/predict", json={"dataframe_records": rows}, timeout=30)
+            for _ in range(6)
+        ]
+        workers = _children(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(60)
+    assert len(workers) >= 2, f"expected two worker processes, found {workers}"
+    expected = served.post({"dataframe_records": rows}).json()["predictions"]
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["predictions"] == expected
