@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -38,6 +39,26 @@ def run(*argv: str | Path, **kwargs) -> None:
     subprocess.run([str(a) for a in argv], check=True, **kwargs)
 
 
+#: pip's complaint about a find-links folder of this machine's pip config
+#: that does not exist: one line per package, hundreds per install.
+PIP_NOISE = re.compile(r"WARNING: Location '.*' is ignored: it is neither a file")
+
+
+def pip_install(*args: str) -> None:
+    """``pip install -q ARGS`` in the venv, its noise filtered out."""
+    proc = subprocess.Popen(
+        [str(PY), "-m", "pip", "install", "-q", *args],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if not PIP_NOISE.match(line):
+            sys.stderr.write(line)
+    if proc.wait() != 0:
+        raise subprocess.CalledProcessError(proc.returncode, proc.args)
+
+
 def editable_targets() -> list[str]:
     plugins = sorted(p.parent for p in (ROOT / "plugins").glob("*/pyproject.toml"))
     return [str(ROOT), *[str(p) for p in plugins]]
@@ -57,7 +78,7 @@ def ensure_venv(extras: str = "") -> None:
     if not PY.exists():
         say(f"creating {VENV}")
         venv.EnvBuilder(with_pip=True).create(VENV)
-        run(PY, "-m", "pip", "install", "-q", "--upgrade", "pip")
+        pip_install("--upgrade", "pip")
     stamp_file = VENV / ".zebraops-install"
     stamp = install_stamp(extras)
     if stamp_file.exists() and stamp_file.read_text() == stamp:
@@ -68,7 +89,7 @@ def ensure_venv(extras: str = "") -> None:
     for plugin in targets[1:]:
         args += ["-e", plugin]
     say("installing zebraops and its plugins (a few minutes the first time)")
-    run(PY, "-m", "pip", "install", "-q", *args)
+    pip_install(*args)
     stamp_file.write_text(stamp)
 
 
@@ -157,4 +178,9 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except subprocess.CalledProcessError as exc:
+        shown = " ".join(map(str, exc.cmd))
+        say(f"failed (exit {exc.returncode}): {shown}; its output is above")
+        sys.exit(exc.returncode or 1)

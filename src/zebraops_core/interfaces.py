@@ -145,7 +145,8 @@ class Runner(abc.ABC):
         """Return the job that runs the entrypoint under the contract."""
 
     def finalize(self, context: RunContext, result: JobResult) -> None:
-        """Inspect a finished job; raise :class:`RunFailed` to fail the run.
+        """Inspect a finished job; raise :class:`RunFailed` to fail the run
+        (ZebraOps adds the job's stderr tail and where its log is).
 
         Also the place to add runner-specific artifacts (the executed
         notebook) to ``context.output_dir``.
@@ -155,7 +156,6 @@ class Runner(abc.ABC):
 
             raise RunFailed(
                 f"{context.model.entrypoint} exited with code {result.exit_code}"
-                + (f":\n{result.stderr_tail}" if result.stderr_tail else "")
             )
 
 

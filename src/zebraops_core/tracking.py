@@ -29,6 +29,7 @@ TAG_ENV_DIGEST = "zebra.env_digest"
 TAG_PROFILE = "zebra.profile"
 TAG_RUNNER = "zebra.runner"
 TAG_GRID_PARENT = "zebra.grid_parent"
+TAG_BEST_RUN = "zebra.best_run"  # on a grid's parent run
 # Ledger mirror on model versions.
 TAG_PROMOTED_PREFIX = "zebra.promoted."  # + alias -> ledger entry JSON
 

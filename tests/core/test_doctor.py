@@ -103,10 +103,10 @@ def test_unreachable_services_fail_with_fixes(zebra, blank_project, monkeypatch)
         assert checks[name]["status"] == "fail", checks[name]
         assert checks[name]["fix"]
     assert "does not answer /health" in checks["mlflow"]["detail"]
-    assert "zebra up" in checks["mlflow"]["fix"]
+    assert "`mlflow server --port" in checks["mlflow"]["fix"]
     assert "ZEBRA_STATE_URL" in checks["state"]["fix"]
     text = zebra("doctor", ok=False).stdout
-    assert "fix: start the server (`zebra up`)" in text
+    assert "fix: start the server (`mlflow server --port" in text
 
 
 def test_reachable_servers_pass(zebra, blank_project, monkeypatch, health_server):

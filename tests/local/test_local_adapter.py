@@ -4,6 +4,7 @@ and pre-warmed interpreters that behave like `python script.py`."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import textwrap
 import time
@@ -197,3 +198,28 @@ def test_prewarmed_interpreter_leaves_a_new_store_to_zebraops(tmp_path, adapter)
     list(adapter.stream_logs(handle))
     assert adapter.wait(handle).exit_code == 0
     assert not db.exists()
+
+
+@pytest.mark.parametrize(
+    ("source", "last_line"),
+    [
+        ("def f():\n    raise ValueError('bad C')\nf()\n", "ValueError: bad C"),
+        ("x = (\n", "SyntaxError: '(' was never closed"),
+    ],
+)
+def test_prewarmed_job_failure_reads_like_python(tmp_path, adapter, source, last_line):
+    """A failing script's traceback shows the script's frames only, as
+    `python train.py` would, and the exit code is Python's."""
+    (tmp_path / "train.py").write_text(source)
+    argv = [sys.executable, "train.py"]
+    adapter.prewarm(_job(tmp_path, argv))
+    handle = adapter.submit(_job(tmp_path, argv))
+    lines = list(adapter.stream_logs(handle))
+    result = adapter.wait(handle)
+    cold = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True)
+    assert result.exit_code == cold.returncode == 1
+    assert result.stderr_tail.splitlines()[-1] == last_line
+    assert "zebraops_local" not in "".join(lines)
+    assert "".join(lines).replace(str(tmp_path / "train.py"), "train.py") == (
+        cold.stderr.replace(str(tmp_path / "train.py"), "train.py")
+    )

@@ -23,7 +23,9 @@ def test_script_exiting_3_fails_the_run_with_stderr_tail(zp, mlflow_client):
     result = zp("train", "exits3", ok=False)
     assert result.exit_code == 1
     assert "exited with code 3" in result.stderr
-    assert "boom: the detail a user needs" in result.stderr
+    # Shown once, as the job printed it, then where the whole log is.
+    assert result.stderr.count("boom: the detail a user needs") == 1
+    assert "logs/train.log" in result.stderr and "marked FAILED" in result.stderr
     assert "Traceback" not in result.stderr
     [run] = _runs(mlflow_client, "exits3")
     assert run.info.status == "FAILED"
@@ -33,6 +35,23 @@ def test_script_exiting_3_fails_the_run_with_stderr_tail(zp, mlflow_client):
     train_log = mlflow_client.download_artifacts(run.info.run_id, "logs/train.log")
     assert "about to fail" in Path(train_log).read_text()
     assert _versions(mlflow_client, "exits3") == []
+
+
+def test_quiet_failure_shows_the_stderr_tail_in_the_error(zp):
+    result = zp("train", "exits3", "-q", ok=False)
+    assert result.exit_code == 1
+    assert "about to fail" not in result.stderr  # stdout was not echoed
+    error = result.stderr[result.stderr.index("exited with code 3") :]
+    assert "boom: the detail a user needs" in error
+
+
+def test_undeclared_param_warns_with_a_suggestion(zp):
+    result = zp("train", "quick", "--params", "CC=2", "-q")
+    said = " ".join(result.stderr.split())  # rich wraps long log lines
+    assert (
+        "--params CC: model.yaml declares no such hyperparameter; "
+        "did you mean 'C'?" in said
+    )
 
 
 def test_script_logging_no_model_fails_the_run(zp, mlflow_client):

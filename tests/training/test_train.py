@@ -163,6 +163,14 @@ def test_grid_runs_children_in_parallel_and_registers_only_the_best(zp, mlflow_c
     assert "model/MLmodel" in _artifacts(mlflow_client, best["run_id"])
     assert "outputs/note.txt" in _artifacts(mlflow_client, best["run_id"])
 
+    # The parent is not a model run: eval and list say which run is.
+    wrong = zp("eval", "quick", "--run", out["parent_run_id"], ok=False)
+    assert wrong.exit_code == 2
+    assert "is the parent run of a grid" in wrong.stderr
+    assert f"--run {best['run_id']}" in wrong.stderr
+    listed = zp("list", "runs", "--model", "quick").stdout
+    assert f"(grid; best: {best['run_id'][:8]})" in listed
+
     table = zp("train", "quick", "--grid", "--params", "C=[5, 4]").stdout
     lines = [ln for ln in table.splitlines() if "│" in ln]
     assert "*" in lines[0] and "│ 5 │" in lines[0]  # best first, marked

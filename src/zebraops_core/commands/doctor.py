@@ -25,7 +25,7 @@ from ..errors import ZebraError
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "fail", "skip"
 SUPPORTED_PYTHON = ((3, 10), (3, 13))
-PORTS = {5000: "MLflow server of `zebra up`", 8000: "`zebra serve`"}
+PORTS = {5000: "an MLflow server", 8000: "`zebra serve`"}
 HTTP_TIMEOUT = 3.0
 
 
@@ -191,6 +191,13 @@ def _writable(folder: Path) -> bool:
         return False
 
 
+def _port(url: str) -> int:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.port or (443 if parts.scheme == "https" else 80)
+
+
 def check_tracking(ctx: Any) -> Check:
     uri = ctx.settings.tracking_uri
     if uri.startswith(("http://", "https://")):
@@ -201,8 +208,8 @@ def check_tracking(ctx: Any) -> Check:
             "mlflow",
             FAIL,
             f"{uri} does not answer /health: {why}",
-            "start the server (`zebra up`), or set tracking_uri in the profile "
-            "/ ZEBRA_TRACKING_URI",
+            f"start the server (`mlflow server --port {_port(uri)}`), or set "
+            "tracking_uri in the profile / ZEBRA_TRACKING_URI",
         )
 
     # SQLite and file stores: the folder holding them must be writable.
@@ -230,7 +237,7 @@ def check_prefect(ctx: Any) -> Check:
         "prefect",
         FAIL,
         f"{url} does not answer /health: {why}",
-        "start it (`prefect server start` or `zebra up`), or unset "
+        "start it (`prefect server start`), or unset "
         "prefect_api_url / ZEBRA_PREFECT_API_URL for embedded mode",
     )
 
@@ -269,11 +276,11 @@ def check_object_store(ctx: Any) -> Check:
 def check_docker() -> Check:
     docker = shutil.which("docker")
     if docker:
-        return Check("docker", OK, f"{docker} (needed only for `zebra up`)")
+        return Check("docker", OK, f"{docker} (only the Docker compose stack needs it)")
     return Check(
         "docker",
         WARN,
-        "docker not found (needed only for `zebra up`)",
+        "docker not found (only the Docker compose stack needs it)",
         "install Docker to run the shared stack locally; everything else works "
         "without it",
     )

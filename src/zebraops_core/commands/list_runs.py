@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from ..cli.output import echo_json, info, table
+from ..tracking import TAG_BEST_RUN
 
 
 def collect_runs(ctx: Any, model: str | None, limit: int) -> list[dict[str, Any]]:
@@ -58,6 +59,7 @@ def collect_runs(ctx: Any, model: str | None, limit: int) -> list[dict[str, Any]
                 "value": value,
                 "manifests": manifests,
                 "parent_run_id": tags.get("mlflow.parentRunId"),
+                "best_run_id": tags.get(TAG_BEST_RUN),
                 "model_version": tags.get("zebra.model_version"),
                 "runner": tags.get(tracking.TAG_RUNNER),
                 "created": created.isoformat(timespec="seconds"),
@@ -79,6 +81,12 @@ def _manifests(by_role: dict[str, str]) -> str:
     return " ".join(f"{mid} ({', '.join(roles)})" for mid, roles in grouped.items())
 
 
+def _kind(row: dict[str, Any]) -> str:
+    if row["best_run_id"]:
+        return f" (grid; best: {row['best_run_id'][:8]})"
+    return " (child)" if row["parent_run_id"] else ""
+
+
 @click.command("runs")
 @click.option("--model", "model", help="Only this model's runs.")
 @click.option("--limit", default=50, show_default=True, help="At most this many.")
@@ -98,14 +106,14 @@ def runs(ctx, model: str | None, limit: int, as_json: bool) -> None:
         ["run id", "model", "status", "metric", "manifests", "version", "created"],
         [
             [
-                r["run_id"] + (" (child)" if r["parent_run_id"] else ""),
+                r["run_id"] + _kind(r),
                 r["model"],
                 r["status"],
                 f"{r['primary_metric']}={r['value']:.4f}"
                 if r["value"] is not None
                 else (r["primary_metric"] or ""),
                 _manifests(r["manifests"]),
-                r["model_version"] or "",
+                "" if r["best_run_id"] else r["model_version"] or "",
                 r["created"],
             ]
             for r in rows

@@ -116,13 +116,13 @@ def train(
         spec_metrics.remove(metric)
         spec_metrics.insert(0, metric)
     keys = list(outcome.grid_keys)
+    grid_run = outcome.parent_run_id is not None
     rows = []
     for r in outcome.runs:
         best = outcome.best is not None and r.run_id == outcome.best.run_id
-        mark = "*" if best and outcome.parent_run_id else ""
         rows.append(
             [
-                mark,
+                *(["*" if best else ""] if grid_run else []),
                 r.run_id,
                 *(_param(r.params.get(k)) for k in keys),
                 *(_fmt(r.metrics.get(m)) for m in spec_metrics),
@@ -141,13 +141,13 @@ def train(
         )
     title = (
         f"{outcome.model}: grid of {len(rows)} runs"
-        if outcome.parent_run_id
+        if grid_run
         else f"{outcome.model}: training run"
     )
     table(
         title,
         [
-            "best" if outcome.parent_run_id else "",
+            *(["best"] if grid_run else []),
             "run id",
             *keys,
             *spec_metrics,

@@ -73,12 +73,20 @@ def get_run(client: Any, run_id: str) -> Run:
     from mlflow.exceptions import MlflowException
 
     try:
-        return client.get_run(run_id)
+        run = client.get_run(run_id)
     except MlflowException:
         raise NotFound(
             f"no MLflow run '{run_id}'",
             hint="run `zebra list runs --model MODEL` to see run ids",
         ) from None
+    best = run.data.tags.get(tracking.TAG_BEST_RUN)
+    if best:
+        raise ConfigError(
+            f"run {run_id} is the parent run of a grid; its model is in the "
+            f"best child run {best}",
+            hint=f"pass --run {best}",
+        )
+    return run
 
 
 def check_run_model(run: Run, model_name: str) -> None:

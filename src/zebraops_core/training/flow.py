@@ -33,12 +33,12 @@ from ..interfaces import RunResult
 from ..orchestration import flow, map_parallel, task
 from ..plugins import get_implementation
 from . import lineage
-from .params import describe, expand_grid
+from .params import describe, expand_grid, undeclared
 from .run import Plan, execute_run, new_workdir, prewarm, register_model
 
 log = logging.getLogger(__name__)
 
-TAG_BEST_RUN = "zebra.best_run"
+TAG_BEST_RUN = tracking.TAG_BEST_RUN
 TAG_GRID = "zebra.grid"
 
 
@@ -384,6 +384,10 @@ def train_flow(
     )
     spec = plan.spec
     primary = spec.primary_metric
+    for problem in undeclared(
+        params or {}, spec.hyperparams.defaults, spec.hyperparams.grid
+    ):
+        log.warning("%s; passed to %s as given", problem, spec.entrypoint)
     try:
         if not grid:
             values = {**spec.hyperparams.defaults, **(params or {})}

@@ -37,6 +37,29 @@ def parse_overrides(pairs: Iterable[str]) -> dict[str, Any]:
     return out
 
 
+def undeclared(
+    overrides: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    grid: Mapping[str, Any],
+) -> list[str]:
+    """One message per override whose key model.yaml does not declare
+    (in ``hyperparams.defaults`` or ``hyperparams.grid``)."""
+    import difflib
+
+    known = sorted({*defaults, *grid})
+    out = []
+    for key in overrides:
+        if key in known:
+            continue
+        close = difflib.get_close_matches(key, known, n=1)
+        out.append(
+            f"--params {key}: model.yaml declares no such hyperparameter"
+            + (f"; did you mean '{close[0]}'?" if close else "")
+            + f" (declared: {', '.join(known) or 'none'})"
+        )
+    return out
+
+
 def expand_grid(
     defaults: Mapping[str, Any],
     grid: Mapping[str, list[Any]],

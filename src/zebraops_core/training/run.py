@@ -201,6 +201,8 @@ def execute_run(
             plan.adapter.cancel(handle)
         _mark_failed(client, context, exc, result)
         call_lifecycle("on_run_error", context=context, error=exc)
+        if isinstance(exc, RunFailed) and result is not None and result.exit_code:
+            raise _job_failure(exc, result, plan.echo, run_id) from exc
         if isinstance(exc, (ZebraError, KeyboardInterrupt)):
             raise
         raise RunFailed(
@@ -283,6 +285,18 @@ def register_model(client: Any, plan: Plan, run_id: str, model_uri: str) -> str:
     client.set_tag(run_id, TAG_MODEL_VERSION, str(version.version))
     log.info("registered %s version %s from %s", name, version.version, model_uri)
     return str(version.version)
+
+
+def _job_failure(
+    exc: RunFailed, result: JobResult, echoed: bool, run_id: str
+) -> RunFailed:
+    """The error of a job that exited non-zero: its stderr tail unless its
+    output was just shown, and where the whole log and the run are."""
+    message = exc.message
+    if not echoed and result.stderr_tail and result.stderr_tail not in message:
+        message += ":\n" + result.stderr_tail
+    where = f"the job's log is {result.log_path}; run {run_id} is marked FAILED"
+    return RunFailed(message, hint=f"{exc.hint}; {where}" if exc.hint else where)
 
 
 def _mark_failed(

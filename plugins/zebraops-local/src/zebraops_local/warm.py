@@ -93,6 +93,18 @@ def main() -> None:
     # Registered first, so it runs after the job's own handlers.
     namespaces: list[dict] = []
     atexit.register(_release, namespaces)
+    try:
+        _run(argv, namespaces)
+    except Exception:
+        # Shown as `python train.py` shows it: without this module's frames.
+        kind, error, tb = sys.exc_info()
+        while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+            tb = tb.tb_next
+        sys.excepthook(kind, error.with_traceback(tb), tb)
+        sys.exit(1)
+
+
+def _run(argv: list[str], namespaces: list[dict]) -> None:
     if argv[0] == "-m":
         sys.path[0] = os.getcwd()
         spec = importlib.util.find_spec(argv[1])
