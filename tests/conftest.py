@@ -6,10 +6,9 @@ session, on loopback, and stops at the end.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import free_port, wait_http
+from tests.helpers import free_port, server_process
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -130,20 +129,6 @@ def pg_database(postgres_available: bool) -> Iterator[str]:
 # -- Servers -----------------------------------------------------------------
 
 
-def _stop(proc: subprocess.Popen, timeout: float = 15) -> None:
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(5)
-
-
 def _env_with_bin(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
@@ -183,35 +168,27 @@ def mlflow_server(postgres_available: bool, tmp_path_factory) -> Iterator[str]:
     db = _create_db("zebra_mlflow")
     artifacts = tmp_path_factory.mktemp("mlflow-artifacts")
     port = free_port()
-    log = open(tmp_path_factory.mktemp("mlflow-log") / "server.log", "wb")  # noqa: SIM115 - closed when the server stops
-    proc = subprocess.Popen(
-        [
-            str(BIN / "mlflow"),
-            "server",
-            "--backend-store-uri",
-            f"postgresql+psycopg://postgres@127.0.0.1:5432/{db}",
-            "--artifacts-destination",
-            str(artifacts),
-            "--serve-artifacts",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=_env_with_bin(),
-        start_new_session=True,
-    )
+    argv = [
+        BIN / "mlflow",
+        "server",
+        "--backend-store-uri",
+        f"postgresql+psycopg://postgres@127.0.0.1:5432/{db}",
+        "--artifacts-destination",
+        artifacts,
+        "--serve-artifacts",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        port,
+        "--workers",
+        "1",
+    ]
     url = f"http://127.0.0.1:{port}"
+    log = tmp_path_factory.mktemp("mlflow-log") / "server.log"
     try:
-        wait_http(f"{url}/health", timeout=120, proc=proc)
-        yield url
+        with server_process(argv, log=log, ready=f"{url}/health", env=_env_with_bin()):
+            yield url
     finally:
-        _stop(proc)
-        log.close()
         _drop_db(db)
 
 
@@ -220,7 +197,6 @@ def prefect_server(tmp_path_factory) -> Iterator[str]:
     """A real ``prefect server start`` on loopback with its own home."""
     home = tmp_path_factory.mktemp("prefect-home")
     port = free_port()
-    log = open(home / "server.log", "wb")  # noqa: SIM115 - closed when the server stops
     env = _env_with_bin(
         PREFECT_HOME=str(home),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
@@ -228,31 +204,10 @@ def prefect_server(tmp_path_factory) -> Iterator[str]:
         PREFECT_LOGGING_LEVEL="WARNING",
     )
     env.pop("PREFECT_API_URL", None)
-    proc = subprocess.Popen(
-        [
-            str(BIN / "prefect"),
-            "server",
-            "start",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-        start_new_session=True,
-    )
+    argv = [BIN / "prefect", "server", "start", "--host", "127.0.0.1", "--port", port]
     url = f"http://127.0.0.1:{port}/api"
-    try:
-        wait_http(f"{url}/health", timeout=120, proc=proc)
+    with server_process(argv, log=home / "server.log", ready=f"{url}/health", env=env):
         yield url
-    finally:
-        _stop(proc)
-        log.close()
-
-
-# -- Projects and the CLI -------------------------------------------------
 
 
 @pytest.fixture
@@ -316,7 +271,7 @@ def prometheus(tmp_path_factory):
     binary = shutil.which("prometheus")
     if binary is None:
         pytest.fail("prometheus is not installed (dev.py test installs it)")
-    procs: list[subprocess.Popen] = []
+    servers = contextlib.ExitStack()
 
     def start(targets: list[str], interval: str = "1s") -> str:
         home = tmp_path_factory.mktemp("prometheus")
@@ -330,27 +285,21 @@ def prometheus(tmp_path_factory):
             "    static_configs:\n"
             f"      - targets: {targets!r}\n".replace("'", '"')
         )
-        port = free_port()
-        log = open(home / "prometheus.log", "wb")  # noqa: SIM115 - closed when the server stops
-        proc = subprocess.Popen(
-            [
-                binary,
-                f"--config.file={config}",
-                f"--storage.tsdb.path={home / 'data'}",
-                f"--web.listen-address=127.0.0.1:{port}",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        url = f"http://127.0.0.1:{free_port()}"
+        argv = [
+            binary,
+            f"--config.file={config}",
+            f"--storage.tsdb.path={home / 'data'}",
+            f"--web.listen-address={url.removeprefix('http://')}",
+        ]
+        log = home / "prometheus.log"
+        servers.enter_context(
+            server_process(argv, log=log, ready=f"{url}/-/ready", timeout=30)
         )
-        procs.append(proc)
-        url = f"http://127.0.0.1:{port}"
-        wait_http(f"{url}/-/ready", timeout=30, proc=proc)
         return url
 
-    yield start
-    for proc in procs:
-        _stop(proc)
+    with servers:
+        yield start
 
 
 @pytest.fixture
@@ -359,18 +308,8 @@ def pushgateway(tmp_path):
     binary = shutil.which("prometheus-pushgateway")
     if binary is None:
         pytest.fail("prometheus-pushgateway is not installed (dev.py test installs it)")
-    port = free_port()
-    log = open(tmp_path / "pushgateway.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [binary, f"--web.listen-address=127.0.0.1:{port}"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(f"{url}/-/ready", timeout=30, proc=proc)
+    url = f"http://127.0.0.1:{free_port()}"
+    argv = [binary, f"--web.listen-address={url.removeprefix('http://')}"]
+    log = tmp_path / "pushgateway.log"
+    with server_process(argv, log=log, ready=f"{url}/-/ready", timeout=30):
         yield url
-    finally:
-        _stop(proc)
-        log.close()

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import socket
+import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -29,6 +35,47 @@ def wait_http(url: str, timeout: float = 60.0, proc=None) -> None:
             last = exc
         time.sleep(0.2)
     raise TimeoutError(f"{url} did not answer within {timeout}s: {last}")
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 15) -> None:
+    """SIGTERM the process group of ``proc``, SIGKILL after ``timeout``."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(5)
+
+
+@contextlib.contextmanager
+def server_process(
+    argv: Sequence[object],
+    *,
+    log: Path,
+    ready: str,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 120,
+) -> Iterator[subprocess.Popen]:
+    """A server in its own process group, its output in ``log``: yielded
+    once ``ready`` (a URL) answers, stopped at exit."""
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [str(a) for a in argv],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=dict(env) if env is not None else None,
+            start_new_session=True,
+        )
+        try:
+            wait_http(ready, timeout=timeout, proc=proc)
+            yield proc
+        finally:
+            stop_process(proc)
 
 
 #: The Telco churn file's text columns (besides customerID and Churn).

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
 import urllib.request
@@ -14,7 +13,7 @@ import pytest
 from zebraops_core.monitoring import monitor
 from zebraops_core.monitoring.prometheus import render
 
-from ..helpers import free_port, wait_http
+from ..helpers import free_port, server_process
 from .conftest import write_csv
 
 BIN = Path(sys.executable).parent
@@ -72,26 +71,15 @@ def _promql(base: str, query: str) -> list:
         return json.loads(resp.read())["data"]["result"]
 
 
-def test_zebra_metrics_serve_standalone(prod_project, drifted_result, prometheus):
+def test_zebra_metrics_serve_standalone(
+    prod_project, drifted_result, prometheus, tmp_path
+):
     port = free_port()
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-    proc = subprocess.Popen(
-        [
-            str(BIN / "zebra"),
-            "--project",
-            str(prod_project["root"]),
-            "metrics",
-            "serve",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-        start_new_session=True,
-    )
-    try:
-        wait_http(f"http://127.0.0.1:{port}/metrics", timeout=60, proc=proc)
+    argv = [BIN / "zebra", "--project", prod_project["root"], "metrics", "serve"]
+    argv += ["--port", port]
+    url = f"http://127.0.0.1:{port}/metrics"
+    with server_process(argv, log=tmp_path / "metrics.log", ready=url, env=env):
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics") as resp:
             text = resp.read().decode()
         assert 'zebra_monitor_drift_share{model="churn"}' in text
@@ -109,9 +97,6 @@ def test_zebra_metrics_serve_standalone(prod_project, drifted_result, prometheus
         assert share == pytest.approx(drifted_result.drift_share)
         drifted = _promql(base, "sum(zebra_monitor_column_drifted) by (model)")
         assert float(drifted[0]["value"][1]) >= 1
-    finally:
-        proc.terminate()
-        proc.wait(15)
 
 
 def test_pushes_to_a_real_pushgateway_when_configured(

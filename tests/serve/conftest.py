@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import threading
 import time
@@ -17,7 +16,7 @@ from typing import Any
 import attrs
 import pytest
 
-from tests.helpers import free_port, wait_http
+from tests.helpers import free_port, server_process, wait_http
 
 ID_COLUMN = "customerID"
 TARGET = "Churn"
@@ -172,47 +171,32 @@ def served(serve_project: ServeProject, tmp_path_factory) -> Iterator[Served]:
         ZEBRA_SERVE_TOKEN=TOKEN,
         ZEBRA_SERVE_HASH_SALT=SALT,
     )
-    out = open(logs / "server.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [
-            str(BIN / "zebra"),
-            "--project",
-            str(serve_project.root),
-            "serve",
-            "churn",
-            "--port",
-            str(port),
-            "--poll-interval",
-            "0.5",
-            "--sample-rate",
-            "1",
-            "--log-flush-seconds",
-            "0.2",
-            "--hash-columns",
-            ID_COLUMN,
-            "--max-body-bytes",
-            "3000000",
-        ],
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        env=env,
-        start_new_session=True,
-    )
+    argv = [
+        BIN / "zebra",
+        "--project",
+        serve_project.root,
+        "serve",
+        "churn",
+        "--port",
+        port,
+        "--poll-interval",
+        "0.5",
+        "--sample-rate",
+        "1",
+        "--log-flush-seconds",
+        "0.2",
+        "--hash-columns",
+        ID_COLUMN,
+        "--max-body-bytes",
+        "3000000",
+    ]
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(f"{url}/ready", timeout=120, proc=proc)
+    with server_process(
+        argv, log=logs / "server.log", ready=f"{url}/ready", env=env
+    ) as proc:
         yield Served(
             url, {"Authorization": f"Bearer {TOKEN}"}, serve_project, proc, logs
         )
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
-        out.close()
 
 
 class ThreadServer:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import free_port, wait_http
+from tests.helpers import free_port, server_process
 
 BIN = Path(sys.executable).parent
 
@@ -82,7 +82,9 @@ def _children(pid: int) -> set[int]:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="needs /proc")
-def test_workers_serve_the_same_predictions(serve_project, served, telco_frame):
+def test_workers_serve_the_same_predictions(
+    serve_project, served, telco_frame, tmp_path
+):
     """`--workers 2`: two uvicorn worker processes, each with the model, give
     the single-worker server's answers."""
     import os
@@ -94,37 +96,17 @@ def test_workers_serve_the_same_predictions(serve_project, served, telco_frame):
     port = free_port()
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     env.pop("ZEBRA_SERVE_TOKEN", None)
-    proc = subprocess.Popen(
-        [
-            str(BIN / "zebra"),
-            "--project",
-            str(serve_project.root),
-            "serve",
-            "churn",
-            "--workers",
-            "2",
-            "--port",
-            str(port),
-            "--poll-interval",
-            "0",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-        start_new_session=True,
-    )
+    argv = [BIN / "zebra", "--project", serve_project.root, "serve", "churn"]
+    argv += ["--workers", "2", "--port", port, "--poll-interval", "0"]
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(f"{url}/ready", timeout=180, proc=proc)
+    log = tmp_path / "serve.log"
+    with server_process(argv, log=log, ready=f"{url}/ready", env=env) as proc:
         rows = records(telco_frame[feature_columns(telco_frame)].head(25))
         answers = [
             httpx.post(f"{url}/predict", json={"dataframe_records": rows}, timeout=30)
             for _ in range(6)
         ]
         workers = _children(proc.pid)
-    finally:
-        proc.terminate()
-        proc.wait(60)
     assert len(workers) >= 2, f"expected two worker processes, found {workers}"
     expected = served.post({"dataframe_records": rows}).json()["predictions"]
     for answer in answers:
