@@ -78,6 +78,28 @@ def server_process(
             stop_process(proc)
 
 
+def completed_flows(prefect_api: str) -> set[str]:
+    """Names of the flows with a COMPLETED run on a Prefect server."""
+    import json
+
+    def post(path: str) -> list[dict]:
+        req = urllib.request.Request(
+            f"{prefect_api}/{path}",
+            data=b"{}",
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return json.loads(resp.read())
+
+    flows = {f["id"]: f["name"] for f in post("flows/filter")}
+    return {
+        flows[r["flow_id"]]
+        for r in post("flow_runs/filter")
+        if r["state_type"] == "COMPLETED"
+    }
+
+
 #: The Telco churn file's text columns (besides customerID and Churn).
 TELCO_CATEGORICAL = [
     "gender",

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import urllib.request
 
 import pytest
 
+from tests.helpers import completed_flows
 from tests.promotion.trainkit import MODEL
 
 pytestmark = pytest.mark.slow
@@ -109,20 +109,5 @@ def test_eval_flow_runs_under_a_prefect_server(
     result = evaluate(ctx, MODEL, sqlite_only.run("good"))
     assert result.metrics["roc_auc"] > 0.8
 
-    def post(path: str) -> list[dict]:
-        req = urllib.request.Request(
-            f"{prefect_server}/{path}",
-            data=b"{}",
-            method="POST",
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return json.loads(resp.read())
-
-    flows = {f["id"]: f["name"] for f in post("flows/filter")}
-    done = {
-        flows[r["flow_id"]]
-        for r in post("flow_runs/filter")
-        if r["state_type"] == "COMPLETED"
-    }
+    done = completed_flows(prefect_server)
     assert "eval" in done

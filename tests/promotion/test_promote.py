@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from tests.helpers import completed_flows
 from tests.promotion.trainkit import MODEL
 
 pytestmark = pytest.mark.slow
@@ -266,7 +267,6 @@ def test_after_promote_hook_gets_the_entry(world, zebra):
 def test_promote_flow_runs_under_a_prefect_server(
     sqlite_only, prefect_server, monkeypatch, zebra
 ):
-    import urllib.request
 
     from zebraops_core.evaluation.flow import TAG_EVAL_AT
 
@@ -289,20 +289,5 @@ def test_promote_flow_runs_under_a_prefect_server(
     )
     assert outcome["promoted"] and outcome["evaluated_now"]
 
-    def post(path: str) -> list[dict]:
-        req = urllib.request.Request(
-            f"{prefect_server}/{path}",
-            data=b"{}",
-            method="POST",
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return json.loads(resp.read())
-
-    flows = {f["id"]: f["name"] for f in post("flows/filter")}
-    done = {
-        flows[r["flow_id"]]
-        for r in post("flow_runs/filter")
-        if r["state_type"] == "COMPLETED"
-    }
+    done = completed_flows(prefect_server)
     assert {"promote", "eval"} <= done
