@@ -37,6 +37,25 @@ def wait_http(url: str, timeout: float = 60.0, proc=None) -> None:
     raise TimeoutError(f"{url} did not answer within {timeout}s: {last}")
 
 
+@contextlib.contextmanager
+def environ(**values: str | None) -> Iterator[None]:
+    """Set (a string) or unset (None) environment variables for a block."""
+    saved = {k: os.environ.get(k) for k in values}
+    for key, value in values.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def stop_process(proc: subprocess.Popen, timeout: float = 15) -> None:
     """SIGTERM the process group of ``proc``, SIGKILL after ``timeout``."""
     if proc.poll() is not None:
